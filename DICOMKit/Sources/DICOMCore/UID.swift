@@ -1,0 +1,47 @@
+/// A DICOM unique identifier: dot-separated numeric components, at most 64 characters (PS3.5 §9.1).
+///
+/// Holds the identifier as written, without the trailing NUL padding of its encoded form.
+public struct UID: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
+    public var rawValue: String
+
+    public init(rawValue: String) {
+        self.rawValue = rawValue
+    }
+
+    public init(_ rawValue: String) {
+        self.rawValue = rawValue
+    }
+
+    public init(stringLiteral value: String) {
+        self.rawValue = value
+    }
+
+    public var description: String { rawValue }
+
+    /// Whether the identifier follows PS3.5 §9.1: 1–64 characters, components of digits separated by single
+    /// dots, no component with a leading zero unless it is the single digit 0.
+    public var isValid: Bool {
+        let utf8 = rawValue.utf8
+        guard !utf8.isEmpty, utf8.count <= 64 else { return false }
+        var componentLength = 0
+        var componentStartsWithZero = false
+        for byte in utf8 {
+            switch byte {
+            case UInt8(ascii: "."):
+                guard componentLength > 0 else { return false }
+                componentLength = 0
+                componentStartsWithZero = false
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                if componentLength == 0 {
+                    componentStartsWithZero = byte == UInt8(ascii: "0")
+                } else if componentStartsWithZero {
+                    return false
+                }
+                componentLength += 1
+            default:
+                return false
+            }
+        }
+        return componentLength > 0
+    }
+}

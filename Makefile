@@ -1,0 +1,48 @@
+# Nuage — the two set-up commands are `make run` and `make test`; each installs what it needs first.
+SHELL := /bin/bash
+SWIFT ?= swift
+DATA ?= ./nuage-data
+
+.PHONY: run test test-toolkit test-app build bootstrap bench fuzz fuzz-smoke format clean dictionary
+
+run: bootstrap
+	$(SWIFT) build --product nuage
+	$$($(SWIFT) build --show-bin-path)/nuage --help
+
+test: bootstrap test-toolkit test-app fuzz-smoke
+
+## The DICOM toolkit on its own (SwiftNIO is its only dependency).
+test-toolkit:
+	$(SWIFT) test --package-path DICOMKit
+
+## The app package: the command line (and, with the archive issue, the archive and its index backends).
+test-app:
+	$(SWIFT) test
+
+build: bootstrap
+	$(SWIFT) build
+
+bootstrap:
+	@scripts/bootstrap
+
+## Regenerates the data dictionary from pydicom's tables (committed; run after a pydicom upgrade).
+dictionary: bootstrap
+	python3 scripts/generate-dictionary.py
+
+## Release build, then the benchmarks side by side with the peers; figures go to docs/benchmarks.md.
+bench: bootstrap
+	scripts/bench
+
+## Long libFuzzer run of the data set parser (FUZZ_SECONDS, default 600).
+fuzz: bootstrap
+	scripts/fuzz $${FUZZ_SECONDS:-600}
+
+## A short libFuzzer run, part of `make test`.
+fuzz-smoke:
+	scripts/fuzz 30
+
+format:
+	$(SWIFT) format --in-place --recursive Package.swift Sources Tests DICOMKit/Package.swift DICOMKit/Sources DICOMKit/Tests
+
+clean:
+	rm -rf .build DICOMKit/.build

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `nuage` command line: the archive server and the tools around it.
+@main
+struct NuageCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nuage",
+        abstract: "Nuage, a cloud medical-imaging archive.",
+        subcommands: [DumpCommand.self]
+    )
+}
