@@ -15,9 +15,10 @@ test: bootstrap test-toolkit test-app fuzz-smoke
 test-toolkit:
 	$(SWIFT) test --package-path DICOMKit
 
-## The app package: the command line (and, with the archive issue, the archive and its index backends).
+## The app package: archive, services, command line. The index suite runs against SQLite and a real PostgreSQL,
+## which scripts/postgres-test-server starts on 127.0.0.1:55432 (or reuses); `scripts/postgres-test-server stop`.
 test-app:
-	$(SWIFT) test
+	url=$$(scripts/postgres-test-server) || exit 1; NUAGE_TEST_POSTGRES_URL=$$url $(SWIFT) test
 
 build: bootstrap
 	$(SWIFT) build

@@ -18,8 +18,47 @@ let package = Package(
         .package(path: "DICOMKit"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
+        .target(
+            name: "Archive",
+            dependencies: [
+                .product(name: "DICOMCore", package: "DICOMKit"),
+                .product(name: "DICOMDictionary", package: "DICOMKit"),
+                .product(name: "DICOM", package: "DICOMKit"),
+                .product(name: "DICOMJSON", package: "DICOMKit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                // NIOThreadPool: the file blob store's blocking I/O (write, fsync, rename) runs off the cooperative pool.
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ArchiveSQLite",
+            dependencies: [
+                "Archive",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "DICOMCore", package: "DICOMKit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ArchivePostgres",
+            dependencies: [
+                "Archive",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "DICOMCore", package: "DICOMKit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "nuage",
             dependencies: [
@@ -29,15 +68,43 @@ let package = Package(
                 .product(name: "DICOMJSON", package: "DICOMKit"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                "Archive", "ArchiveSQLite", "ArchivePostgres",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // `make bench` (scripts/bench-index): index load and study query latency, SQLite and PostgreSQL.
+        .executableTarget(
+            name: "IndexBenchmark",
+            dependencies: [
+                "Archive", "ArchiveSQLite", "ArchivePostgres",
+                .product(name: "DICOMCore", package: "DICOMKit"),
+                .product(name: "DICOMDictionary", package: "DICOMKit"),
+                .product(name: "DICOM", package: "DICOMKit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/IndexBenchmark",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ArchiveTests",
+            dependencies: [
+                "Archive", "ArchiveSQLite", "ArchivePostgres",
+                .product(name: "DICOMCore", package: "DICOMKit"),
+                .product(name: "DICOMDictionary", package: "DICOMKit"),
+                .product(name: "DICOM", package: "DICOMKit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "nuageTests",
             dependencies: [
-                "nuage",
-                .product(name: "DICOMCore", package: "DICOMKit"),
+                "nuage", "Archive", "ArchiveSQLite",
                 .product(name: "DICOMDictionary", package: "DICOMKit"),
+                .product(name: "DICOMCore", package: "DICOMKit"),
                 .product(name: "DICOM", package: "DICOMKit"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

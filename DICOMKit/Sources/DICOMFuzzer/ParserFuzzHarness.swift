@@ -41,10 +41,11 @@ enum ParserFuzzHarness {
         let whole = Result { () throws(DICOMParseError) in try DICOMFile(bytes: bytes, options: options) }
         let dripFed = parseDripFed(bytes, options: options, random: &random)
         let mode = options.stopsBeforePixelData ? "header-only" : "full"
+        if KnownIssues.isSniffingDifference(bytes, whole, dripFed) { return whole }
         switch (whole, dripFed) {
         case (.success(let a), .success(let b)):
             if a != b || a.stoppedBeforePixelData != b.stoppedBeforePixelData {
-                fatalError("\(mode) Part 10 read: whole and drip-fed files differ: \(Self.difference(a, b))")
+                fatalError("\(mode) Part 10 read: whole and drip-fed files differ: \(difference(a, b))")
             }
             if a.warnings != b.warnings {
                 fatalError("\(mode) Part 10 read: whole warned \(a.warnings), drip-fed warned \(b.warnings)")
@@ -108,14 +109,18 @@ enum ParserFuzzHarness {
         case .failure(let error): fatalError("the full read succeeded but the header-only read threw \(error)")
         }
         guard header.stoppedBeforePixelData else {
-            if header != full { fatalError("a header-only read that did not stop differs: \(Self.difference(header, full))") }
+            if header != full {
+                fatalError("a header-only read that did not stop differs from the full read: \(difference(header, full))")
+            }
             return
         }
-        guard header.fileMetaInformation == full.fileMetaInformation, header.transferSyntax == full.transferSyntax else {
+        guard header.fileMetaInformation == full.fileMetaInformation, header.transferSyntax == full.transferSyntax
+        else {
             fatalError("header-only and full reads differ in meta information or transfer syntax")
         }
         for element in header.dataSet.elements where full.dataSet[element.tag] != element {
-            fatalError("header-only read has \(element.tag) that the full read \(full.dataSet[element.tag] == nil ? "lacks" : "reads differently")")
+            let how = full.dataSet[element.tag] == nil ? "lacks" : "reads differently"
+            fatalError("the header-only read has \(element.tag), which the full read \(how)")
         }
     }
 
@@ -127,15 +132,16 @@ enum ParserFuzzHarness {
         let configuration = DataSetTokenizer.Configuration(
             streamingThreshold: UInt32(random.next(below: 300)), streamsPixelData: random.next(below: 2) == 0)
         let dripFed = tokenize(bytes, syntax: syntax, configuration: configuration, dripFed: true, random: &random)
+        let what = "tokenizer (\(syntax), drip-fed streaming values of \(configuration.streamingThreshold) bytes or more)"
         switch (whole, dripFed) {
         case (.success(let a), .success(let b)):
-            if a != b { fatalError("tokenizer (\(syntax)): whole and drip-fed data sets differ: \(difference(a, b))") }
+            if a != b { fatalError("\(what): whole and drip-fed data sets differ: \(difference(a, b))") }
         case (.failure(let a), .failure(let b)):
-            if a.code != b.code { fatalError("tokenizer (\(syntax)): whole threw \(a), drip-fed threw \(b)") }
+            if a.code != b.code { fatalError("\(what): whole threw \(a), drip-fed threw \(b)") }
         case (.success, .failure(let error)):
-            fatalError("tokenizer (\(syntax)): whole succeeded, drip-fed (streaming ≥ \(configuration.streamingThreshold)) threw \(error)")
+            fatalError("\(what): whole succeeded, drip-fed threw \(error)")
         case (.failure(let error), .success):
-            fatalError("tokenizer (\(syntax)): whole threw \(error), drip-fed (streaming ≥ \(configuration.streamingThreshold)) succeeded")
+            fatalError("\(what): whole threw \(error), drip-fed succeeded")
         }
     }
 
@@ -155,17 +161,18 @@ enum ParserFuzzHarness {
         do throws(DICOMParseError) {
             while true {
                 let before = buffer.readableBytes
-                guard let token = try tokenizer.next(&buffer) else {
-                    if buffer.readableBytes != before {
-                        let skipped = buffer.getSlice(at: buffer.readerIndex - (before - buffer.readableBytes), length: 8)
-                        if !isKnownStrayDelimiterSkip(skipped, consumed: before - buffer.readableBytes, syntax: syntax) {
-                            fatalError(
-                                "tokenizer (\(syntax)) consumed \(before - buffer.readableBytes) bytes and returned nil")
-                        }
-                        consumed += before - buffer.readableBytes
-                        if tokenizer.offset != consumed {
-                            fatalError("tokenizer (\(syntax)) offset \(tokenizer.offset) after consuming \(consumed) bytes")
-                        }
+                let startIndex = buffer.readerIndex
+                let token = try tokenizer.next(&buffer)
+                let used = before - buffer.readableBytes
+                consumed += used
+                if tokenizer.offset != consumed {
+                    fatalError("tokenizer (\(syntax)): offset \(tokenizer.offset) after consuming \(consumed) bytes")
+                }
+                guard let token else {
+                    var skipped = buffer
+                    skipped.moveReaderIndex(to: startIndex)
+                    if used != 0 && !KnownIssues.isStrayDelimiterSkip(skipped, consumed: used, syntax: syntax) {
+                        fatalError("tokenizer (\(syntax)): consumed \(used) bytes and returned nil")
                     }
                     if source.readableBytes == 0 {
                         try tokenizer.finish(remaining: buffer)
@@ -176,21 +183,17 @@ enum ParserFuzzHarness {
                     buffer.writeBuffer(&chunk)
                     continue
                 }
-                consumed += before - buffer.readableBytes
                 tokens += 1
-                if tokenizer.offset != consumed {
-                    fatalError("tokenizer (\(syntax)) offset \(tokenizer.offset) after consuming \(consumed) bytes")
-                }
                 if tokens > maximumTokens {
-                    fatalError("tokenizer (\(syntax)) returned \(tokens) tokens for \(bytes.readableBytes) bytes")
+                    fatalError("tokenizer (\(syntax)): \(tokens) tokens from \(bytes.readableBytes) bytes")
+                }
+                if case .elementHeader = token, !dripFed {
+                    fatalError("tokenizer (\(syntax)): streamed a value with streaming off")
                 }
                 do throws(DICOMParseError) {
                     try builder.append(token)
                 } catch where error.code == .unexpectedToken {
                     fatalError("DataSetBuilder rejected a token from the tokenizer (\(syntax)): \(error)")
-                }
-                if case .elementHeader = token, !dripFed {
-                    fatalError("tokenizer (\(syntax)) streamed a value with streaming off")
                 }
             }
         } catch {
@@ -200,49 +203,29 @@ enum ParserFuzzHarness {
 
     // MARK: - Helpers
 
-    /// KNOWN ISSUE (fuzz finding 1; remove this exemption once fixed): a stray Sequence Delimitation Item at the top
-    /// level is skipped by consuming its 8 bytes and recursing into `next`, which returns nil when the element after
-    /// it is incomplete: `next` then returns nil having consumed 8 bytes (its `offset` stays consistent).
-    private static func isKnownStrayDelimiterSkip(_ bytes: ByteBuffer?, consumed: Int, syntax: TransferSyntax) -> Bool {
-        let endianness: Endianness = syntax.byteOrder == .bigEndian ? .big : .little
-        guard consumed % 8 == 0, let bytes, let group = bytes.getInteger(at: bytes.readerIndex, endianness: endianness, as: UInt16.self),
-            let element = bytes.getInteger(at: bytes.readerIndex + 2, endianness: endianness, as: UInt16.self)
-        else { return false }
-        return group == 0xFFFE && element == 0xE0DD
-    }
-
     /// Where the data set starts: after the preamble, "DICM" and the group 0002 elements of a Part 10 file; the
     /// reader index for anything else. Walks Explicit VR Little Endian headers, stopping at anything odd.
     static func dataSetStart(_ bytes: ByteBuffer) -> Int {
-        let magic = Array("DICM".utf8)
         var index: Int
-        if bytes.getBytes(at: bytes.readerIndex + 128, length: 4) == magic {
+        if bytes.getBytes(at: bytes.readerIndex + 128, length: 4) == KnownIssues.magic {
             index = 132
-        } else if bytes.getBytes(at: bytes.readerIndex, length: 4) == magic {
+        } else if bytes.getBytes(at: bytes.readerIndex, length: 4) == KnownIssues.magic {
             index = 4
         } else {
             return 0
         }
-        while let group = bytes.getInteger(at: bytes.readerIndex + index, endianness: .little, as: UInt16.self),
-            group == 0x0002,
-            let first = bytes.getInteger(at: bytes.readerIndex + index + 4, as: UInt8.self),
-            let second = bytes.getInteger(at: bytes.readerIndex + index + 5, as: UInt8.self),
+        func integer<T: FixedWidthInteger>(at offset: Int, as: T.Type) -> T? {
+            bytes.getInteger(at: bytes.readerIndex + index + offset, endianness: .little, as: T.self)
+        }
+        while integer(at: 0, as: UInt16.self) == 0x0002,
+            let first = integer(at: 4, as: UInt8.self), let second = integer(at: 5, as: UInt8.self),
             let vr = VR(firstByte: first, secondByte: second)
         {
-            let length: Int
-            let headerLength = vr.hasLongExplicitLength ? 12 : 8
-            if vr.hasLongExplicitLength {
-                guard let long = bytes.getInteger(at: bytes.readerIndex + index + 8, endianness: .little, as: UInt32.self),
-                    long != 0xFFFF_FFFF
-                else { break }
-                length = Int(long)
-            } else {
-                guard let short = bytes.getInteger(at: bytes.readerIndex + index + 6, endianness: .little, as: UInt16.self)
-                else { break }
-                length = Int(short)
-            }
-            guard index + headerLength + length <= bytes.readableBytes else { break }
-            index += headerLength + length
+            let header = vr.hasLongExplicitLength ? 12 : 8
+            let length = vr.hasLongExplicitLength
+                ? integer(at: 8, as: UInt32.self).map(Int.init) : integer(at: 6, as: UInt16.self).map(Int.init)
+            guard let length, length != 0xFFFF_FFFF, index + header + length <= bytes.readableBytes else { break }
+            index += header + length
         }
         return index
     }
@@ -262,6 +245,36 @@ enum ParserFuzzHarness {
             return x.tag == y.tag ? "values of \(x.tag) (\(x.vr) vs \(y.vr))" : "\(x.tag) vs \(y.tag)"
         }
         return "\(a.count) vs \(b.count) elements"
+    }
+}
+
+/// Findings of the fuzzer that are reported and not yet fixed, exempted so that fuzzing goes on past them. Remove an
+/// exemption with the fix (the regression input is in the report).
+enum KnownIssues {
+    static let magic = Array("DICM".utf8)
+
+    /// Finding 1: a stray Sequence Delimitation Item at the top level is skipped by consuming its 8 bytes and
+    /// recursing into `next`, which returns nil when the element after it is incomplete: `next` then returns nil
+    /// having consumed 8 bytes (its `offset` stays consistent).
+    static func isStrayDelimiterSkip(_ bytes: ByteBuffer, consumed: Int, syntax: TransferSyntax) -> Bool {
+        let endianness: Endianness = syntax.byteOrder == .bigEndian ? .big : .little
+        let group = bytes.getInteger(at: bytes.readerIndex, endianness: endianness, as: UInt16.self)
+        let element = bytes.getInteger(at: bytes.readerIndex + 2, endianness: endianness, as: UInt16.self)
+        return consumed % 8 == 0 && group == 0xFFFE && element == 0xE0DD
+    }
+
+    /// Finding 2: without "DICM", `Part10Parser` decides whether the input starts like a data set as soon as 132 bytes
+    /// are buffered, and its implicit-length test compares the first element's length with the bytes buffered so
+    /// far: a bare data set whose first value is longer than ~124 bytes is read whole but is `notDICOM` drip-fed.
+    static func isSniffingDifference(
+        _ bytes: ByteBuffer, _ whole: Result<DICOMFile, DICOMParseError>, _ dripFed: Result<DICOMFile, DICOMParseError>
+    ) -> Bool {
+        guard bytes.getBytes(at: bytes.readerIndex, length: 4) != magic,
+            bytes.getBytes(at: bytes.readerIndex + 128, length: 4) != magic,
+            case .failure(let error) = dripFed, error.code == .notDICOM
+        else { return false }
+        if case .failure(let wholeError) = whole { return wholeError.code != .notDICOM }
+        return true
     }
 }
 

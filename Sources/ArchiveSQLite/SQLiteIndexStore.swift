@@ -1,0 +1,180 @@
+public import Archive
+import Foundation
+import GRDB
+public import Logging
+
+/// The archive's index in one SQLite file, through GRDB: the embedded default (DESIGN §5).
+///
+/// One `DatabasePool` per file and per process (GRDB's advice: connect once): WAL journal, one writer connection
+/// and up to `maximumReaders` reader connections, so queries run while a batch is written. `synchronous = FULL`:
+/// a registration is durable when `register` returns, which is what lets the ingest acknowledge. Foreign keys are
+/// enforced; LIKE is case-sensitive (`case_sensitive_like`), as DICOM matching is except for person names, which
+/// match on a case-folded column. Writes run in `BEGIN IMMEDIATE` transactions and wait up to `busyTimeout` for
+/// another process (a `nuage import` next to `nuage serve`).
+///
+/// The SQL and the logic are shared with PostgreSQL (`SQLProgram`s in `Archive`); this type only runs them.
+public struct SQLiteIndexStore: IndexStore {
+    private let pool: DatabasePool
+    private let logger: Logger
+
+    /// Opens (creating if needed) the index at `path`. Call `prepare()` before use.
+    ///
+    /// - Parameters:
+    ///   - maximumReaders: Reader connections for concurrent queries.
+    ///   - busyTimeout: How long a write waits for another process's write before failing.
+    ///   - cacheMebibytes: The page cache of each connection.
+    public init(
+        path: String, maximumReaders: Int = 4, busyTimeout: Duration = .seconds(10), cacheMebibytes: Int = 32,
+        logger: Logger = Logger(label: "nuage.index.sqlite")
+    ) throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.maximumReaderCount = max(1, maximumReaders)
+        configuration.busyMode = .timeout(TimeInterval(busyTimeout.components.seconds))
+        configuration.label = "nuage.index"
+        let cacheKibibytes = max(1, cacheMebibytes) * 1024
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA case_sensitive_like = ON")
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA cache_size = -\(cacheKibibytes)")
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
+        }
+        self.pool = try DatabasePool(path: path, configuration: configuration)
+        self.logger = logger
+    }
+
+    /// Applies the migrations this build knows (GRDB's `DatabaseMigrator`); refuses a database that a newer build
+    /// migrated further.
+    public func prepare() async throws {
+        var migrator = DatabaseMigrator()
+        for migration in IndexSchema.migrations {
+            migrator.registerMigration(migration.identifier) { db in
+                for statement in migration.statements(.sqlite) { try db.execute(sql: statement) }
+            }
+        }
+        let frozen = migrator
+        if try await pool.read({ db in try frozen.hasBeenSuperseded(db) }) {
+            throw IndexStoreError(.unknownSchemaVersion, "the index was migrated by a newer version of Nuage")
+        }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            frozen.asyncMigrate(pool) { result in
+                continuation.resume(with: result.map { _ in () })
+            }
+        }
+        try await pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA optimize") }
+        logger.debug("index schema ready", metadata: ["index.backend": "sqlite"])
+    }
+
+    public func register(
+        _ registrations: [InstanceRegistration], duplicates: DuplicatePolicy, scope: AccessScope
+    ) async throws -> [RegistrationOutcome] {
+        try await write(RegistrationProgram(registrations, duplicates: duplicates, scope: scope, dialect: .sqlite))
+    }
+
+    public func find(_ query: IndexQuery, scope: AccessScope) async throws -> IndexQueryResult {
+        try await read(FindProgram(query: query, scope: scope, dialect: .sqlite))
+    }
+
+    public func instances(_ selector: InstanceSelector, scope: AccessScope) async throws -> [StoredInstance] {
+        try await read(IndexReadPrograms.instances(selector, scope: scope, dialect: .sqlite))
+    }
+
+    public func delete(_ selector: InstanceSelector, scope: AccessScope) async throws -> [StoredInstance] {
+        try await write(DeleteProgram(selector, scope: scope, dialect: .sqlite))
+    }
+
+    public func instancePage(after cursor: BlobKey?, limit: Int, scope: AccessScope) async throws
+        -> [StoredInstance]
+    {
+        try await read(IndexReadPrograms.instancePage(after: cursor, limit: limit, scope: scope, dialect: .sqlite))
+    }
+
+    public func referencedBlobKeys(among keys: [BlobKey], scope: AccessScope) async throws -> Set<BlobKey> {
+        try await read(IndexReadPrograms.referencedBlobKeys(among: keys, scope: scope, dialect: .sqlite))
+    }
+
+    public func attributeConflicts(_ selector: InstanceSelector?, scope: AccessScope) async throws
+        -> [AttributeConflict]
+    {
+        try await read(IndexReadPrograms.attributeConflicts(selector, scope: scope, dialect: .sqlite))
+    }
+
+    public func statistics(scope: AccessScope) async throws -> [TenantStatistics] {
+        try await read(IndexReadPrograms.statistics(scope: scope, dialect: .sqlite))
+    }
+
+    /// Updates the query planner's statistics (`ANALYZE`); worth running after a large import.
+    public func analyze() async throws {
+        try await pool.writeWithoutTransaction { db in try db.execute(sql: "ANALYZE") }
+    }
+
+    // MARK: - Running programs
+
+    private func read<Program: SQLProgram>(_ program: Program) async throws -> Program.Output {
+        try await pool.read { db in try Self.run(program, in: db) }
+    }
+
+    private func write<Program: SQLProgram>(_ program: Program) async throws -> Program.Output {
+        try await pool.writeWithoutTransaction { db in
+            var output: Program.Output?
+            try db.inTransaction(.immediate) {
+                output = try Self.run(program, in: db)
+                return .commit
+            }
+            guard let output else {
+                throw IndexStoreError(.corruptRow, "a write transaction finished without a result")
+            }
+            return output
+        }
+    }
+
+    private static func run<Program: SQLProgram>(_ program: Program, in db: Database) throws -> Program.Output {
+        var program = program
+        var step = try program.start()
+        while true {
+            switch step {
+            case .finished(let output):
+                return output
+            case .run(let statements):
+                var results: [[SQLRow]] = []
+                results.reserveCapacity(statements.count)
+                for statement in statements {
+                    results.append(try execute(statement, in: db))
+                }
+                step = try program.resume(with: results)
+            }
+        }
+    }
+
+    private static func execute(_ statement: SQLStatement, in db: Database) throws -> [SQLRow] {
+        let prepared = try db.makeStatement(sql: statement.sql)
+        let arguments = StatementArguments(statement.arguments.map(\.databaseValue))
+        guard statement.returnsRows else {
+            try prepared.execute(arguments: arguments)
+            return []
+        }
+        return try Row.fetchAll(prepared, arguments: arguments).map { row in
+            SQLRow(row.databaseValues.map(SQLValue.init(databaseValue:)))
+        }
+    }
+}
+
+extension SQLValue {
+    fileprivate var databaseValue: DatabaseValue {
+        switch self {
+        case .null: .null
+        case .integer(let integer): integer.databaseValue
+        case .text(let text): text.databaseValue
+        }
+    }
+
+    fileprivate init(databaseValue: DatabaseValue) {
+        switch databaseValue.storage {
+        case .null: self = .null
+        case .int64(let integer): self = .integer(integer)
+        case .double(let double): self = Int64(exactly: double).map(SQLValue.integer) ?? .text(String(double))
+        case .string(let text): self = .text(text)
+        case .blob(let data): self = .text(String(decoding: data, as: UTF8.self))
+        }
+    }
+}

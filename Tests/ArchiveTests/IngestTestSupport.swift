@@ -1,0 +1,283 @@
+import Archive
+import DICOM
+import DICOMCore
+import DICOMDictionary
+import Foundation
+import NIOCore
+
+// Test doubles and synthetic data for the blob store and ingest tests. Only synthetic data: no real patient.
+
+/// An in-memory index with the `IndexStore` contract that ingest relies on (duplicates, scoping, paging), plus
+/// knobs: a delay per transaction, registrations that fail, and a log of transactions.
+actor InMemoryIndex: IndexStore {
+    struct Record: Sendable {
+        var instance: StoredInstance
+        var attributes: InstanceAttributes
+        var isCurrent: Bool {
+            get { instance.isCurrentVersion }
+            set { instance.isCurrentVersion = newValue }
+        }
+
+        init(instance: StoredInstance, attributes: InstanceAttributes, isCurrent: Bool) {
+            self.instance = instance
+            self.attributes = attributes
+            self.instance.isCurrentVersion = isCurrent
+        }
+    }
+
+    private var records: [Record] = []
+    /// Sizes of the register transactions, in commit order.
+    private(set) var transactions: [Int] = []
+    var transactionDelay: Duration = .zero
+    /// SOP Instance UIDs whose registration makes the transaction fail.
+    var failingSOPInstanceUIDs: Set<String> = []
+
+    func setTransactionDelay(_ delay: Duration) { transactionDelay = delay }
+    func setFailing(_ uids: Set<String>) { failingSOPInstanceUIDs = uids }
+
+    func prepare() async throws {}
+
+    func register(_ registrations: [InstanceRegistration], duplicates: DuplicatePolicy, scope: AccessScope)
+        async throws -> [RegistrationOutcome]
+    {
+        guard registrations.allSatisfy({ scope.covers($0.tenant) }) else { throw TestIndexError.outOfScope }
+        if transactionDelay > .zero { try await Task.sleep(for: transactionDelay) }
+        if registrations.contains(where: { failingSOPInstanceUIDs.contains($0.attributes.instance.sopInstanceUID) }) {
+            throw TestIndexError.injectedFailure
+        }
+        var working = records
+        var outcomes: [RegistrationOutcome] = []
+        for registration in registrations {
+            let instance = StoredInstance(
+                tenant: registration.tenant, studyInstanceUID: registration.attributes.study.studyInstanceUID,
+                seriesInstanceUID: registration.attributes.series.seriesInstanceUID,
+                sopClassUID: registration.attributes.instance.sopClassUID,
+                sopInstanceUID: registration.attributes.instance.sopInstanceUID, object: registration.object,
+                receivedAt: registration.receivedAt)
+            let existing = working.firstIndex {
+                $0.isCurrent && $0.instance.tenant == instance.tenant
+                    && $0.instance.sopInstanceUID == instance.sopInstanceUID
+            }
+            guard let existing else {
+                working.append(Record(instance: instance, attributes: registration.attributes, isCurrent: true))
+                outcomes.append(.stored)
+                continue
+            }
+            let previous = working[existing].instance.object
+            if previous.sha256 == registration.object.sha256 {
+                outcomes.append(.alreadyStored(previous))
+            } else if duplicates == .keepFirst {
+                outcomes.append(.keptFirst(existing: previous))
+            } else {
+                working[existing].isCurrent = false
+                var replacement = instance
+                replacement.version = working[existing].instance.version + 1
+                working.append(Record(instance: replacement, attributes: registration.attributes, isCurrent: true))
+                outcomes.append(.replaced(previous: previous))
+            }
+        }
+        records = working
+        transactions.append(registrations.count)
+        return outcomes
+    }
+
+    func find(_ query: IndexQuery, scope: AccessScope) async throws -> IndexQueryResult {
+        IndexQueryResult(matches: [])
+    }
+
+    func instances(_ selector: InstanceSelector, scope: AccessScope) async throws -> [StoredInstance] {
+        records.filter { $0.isCurrent && scope.covers($0.instance.tenant) && Self.matches($0, selector) }
+            .map(\.instance)
+    }
+
+    func delete(_ selector: InstanceSelector, scope: AccessScope) async throws -> [StoredInstance] {
+        let removed = records.filter { scope.covers($0.instance.tenant) && Self.matches($0, selector) }
+        records.removeAll { scope.covers($0.instance.tenant) && Self.matches($0, selector) }
+        return removed.map(\.instance)
+    }
+
+    func instancePage(after cursor: BlobKey?, limit: Int, scope: AccessScope) async throws -> [StoredInstance] {
+        let sorted = records.map(\.instance).filter { scope.covers($0.tenant) }.sorted {
+            $0.object.blobKey < $1.object.blobKey
+        }
+        return Array(sorted.filter { instance in cursor.map { instance.object.blobKey > $0 } ?? true }.prefix(limit))
+    }
+
+    func referencedBlobKeys(among keys: [BlobKey], scope: AccessScope) async throws -> Set<BlobKey> {
+        let referenced = Set(records.filter { scope.covers($0.instance.tenant) }.map(\.instance.object.blobKey))
+        return Set(keys.filter(referenced.contains))
+    }
+
+    func attributeConflicts(_ selector: InstanceSelector?, scope: AccessScope) async throws -> [AttributeConflict] {
+        []
+    }
+
+    func statistics(scope: AccessScope) async throws -> [TenantStatistics] {
+        scope.sortedTenants.map { tenant in
+            let current = records.filter { $0.isCurrent && $0.instance.tenant == tenant }
+            return TenantStatistics(
+                tenant: tenant.rawValue, patients: Set(current.map(\.attributes.patient.patientID)).count,
+                studies: Set(current.map(\.instance.studyInstanceUID)).count,
+                series: Set(current.map(\.instance.seriesInstanceUID)).count, instances: current.count,
+                bytes: current.reduce(0) { $0 + $1.instance.object.size })
+        }
+    }
+
+    /// The current record of an instance.
+    func record(sopInstanceUID: String) -> Record? {
+        records.first { $0.isCurrent && $0.instance.sopInstanceUID == sopInstanceUID }
+    }
+
+    var count: Int { records.count(where: \.isCurrent) }
+
+    /// Removes a row without touching its blob (to make an orphan).
+    func forget(sopInstanceUID: String) {
+        records.removeAll { $0.instance.sopInstanceUID == sopInstanceUID }
+    }
+
+    private static func matches(_ record: Record, _ selector: InstanceSelector) -> Bool {
+        let instance = record.instance
+        switch selector {
+        case .patient(let patientID, let issuer):
+            return record.attributes.patient.patientID == patientID
+                && (issuer == nil || record.attributes.patient.issuerOfPatientID == issuer)
+        case .study(let study):
+            return instance.studyInstanceUID == study
+        case .series(let study, let series):
+            return instance.seriesInstanceUID == series && (study == nil || instance.studyInstanceUID == study)
+        case .instance(let study, let series, let sop):
+            return instance.sopInstanceUID == sop && (study == nil || instance.studyInstanceUID == study)
+                && (series == nil || instance.seriesInstanceUID == series)
+        }
+    }
+}
+
+enum TestIndexError: Error {
+    case outOfScope, injectedFailure
+}
+
+/// Synthetic DICOM objects.
+enum Synthetic {
+    static let ctImageStorage = "1.2.840.10008.5.1.4.1.1.2"
+    static let root = "2.25.1234567"
+
+    /// A small CT-like data set with the identifying attributes and 8×8 16-bit pixels.
+    static func dataSet(
+        patientID: String? = "PAT-001", patientName: String = "Doe^Jane", study: String = "\(root).1",
+        series: String = "\(root).1.1", sop: String = "\(root).1.1.1", sopClass: String? = ctImageStorage,
+        instanceNumber: Int = 1, pixelValue: UInt8 = 0x11, pixelLength: Int = 128, characterSet: String? = nil
+    ) throws -> DataSet {
+        var dataSet = DataSet()
+        if let characterSet { try dataSet.setStrings([characterSet], for: .specificCharacterSet, vr: .CS) }
+        if let sopClass { try dataSet.setStrings([sopClass], for: .sopClassUID, vr: .UI) }
+        if !sop.isEmpty { try dataSet.setStrings([sop], for: .sopInstanceUID, vr: .UI) }
+        try dataSet.setStrings(["20240131"], for: .studyDate, vr: .DA)
+        try dataSet.setStrings(["101500"], for: .studyTime, vr: .TM)
+        try dataSet.setStrings(["ACC1"], for: .accessionNumber, vr: .SH)
+        try dataSet.setStrings(["CT"], for: .modality, vr: .CS)
+        try dataSet.setStrings(["Synthetic study"], for: .studyDescription, vr: .LO)
+        try dataSet.setStrings([patientName], for: .patientName, vr: .PN)
+        if let patientID { try dataSet.setStrings([patientID], for: .patientID, vr: .LO) }
+        try dataSet.setStrings(["19700101"], for: .patientBirthDate, vr: .DA)
+        try dataSet.setStrings(["F"], for: .patientSex, vr: .CS)
+        try dataSet.setStrings([study], for: .studyInstanceUID, vr: .UI)
+        try dataSet.setStrings([series], for: .seriesInstanceUID, vr: .UI)
+        try dataSet.setStrings(["7"], for: .seriesNumber, vr: .IS)
+        try dataSet.setStrings([String(instanceNumber)], for: .instanceNumber, vr: .IS)
+        dataSet.insert(DataElement(tag: .rows, vr: .US, integers: [UInt16(8)]))
+        dataSet.insert(DataElement(tag: .columns, vr: .US, integers: [UInt16(8)]))
+        dataSet.insert(DataElement(tag: .bitsAllocated, vr: .US, integers: [UInt16(16)]))
+        if pixelLength > 0 {
+            dataSet.insert(
+                DataElement(
+                    tag: .pixelData, vr: .OW, bytes: ByteBuffer(repeating: pixelValue, count: pixelLength)))
+        }
+        return dataSet
+    }
+
+    /// The Part 10 encoding of a data set (Explicit VR Little Endian).
+    static func file(_ dataSet: DataSet) throws -> ByteBuffer {
+        try DICOMFile(dataSet: dataSet, transferSyntax: .explicitVRLittleEndian).encoded()
+    }
+
+    /// A Part 10 file of a fresh small instance.
+    static func file(sop: String, pixelValue: UInt8 = 0x11, study: String = "\(root).1") throws -> ByteBuffer {
+        try file(dataSet(study: study, sop: sop, pixelValue: pixelValue))
+    }
+
+    /// Splits bytes into chunks of `size`.
+    static func chunks(_ bytes: ByteBuffer, size: Int) -> [ByteBuffer] {
+        var rest = bytes
+        var chunks: [ByteBuffer] = []
+        while rest.readableBytes > 0, let chunk = rest.readSlice(length: min(size, rest.readableBytes)) {
+            chunks.append(chunk)
+        }
+        return chunks
+    }
+}
+
+/// Chunks from an array, as an async sequence (a network stream's shape).
+struct ChunkSequence: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    var chunks: [ByteBuffer]
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var chunks: [ByteBuffer]
+        var position = 0
+        mutating func next() async throws -> ByteBuffer? {
+            guard position < chunks.count else { return nil }
+            defer { position += 1 }
+            return chunks[position]
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(chunks: chunks) }
+}
+
+/// A fresh empty folder under the system's temporary directory, removed after `body`.
+func withTemporaryFolder<Result>(_ body: (String) async throws -> Result) async throws -> Result {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("nuage-test-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    return try await body(path)
+}
+
+/// A file blob store and an archive over an in-memory index, in a temporary folder.
+struct ArchiveFixture {
+    let folder: String
+    let io: BlockingIO
+    let blobs: FileBlobStore
+    let index: InMemoryIndex
+    let archive: ArchiveService
+
+    static func with<Result: Sendable>(
+        configuration: ArchiveConfiguration = ArchiveConfiguration(), policy: any AccessPolicy = OwnTenantPolicy(),
+        _ body: (ArchiveFixture) async throws -> Result
+    ) async throws -> Result {
+        try await withTemporaryFolder { folder in
+            try await BlockingIO.withBlockingIO(threads: 8) { io in
+                let blobs = FileBlobStore(root: folder + "/blobs", io: io)
+                let index = InMemoryIndex()
+                let archive = ArchiveService(
+                    index: index, blobs: blobs, policy: policy, io: io, configuration: configuration)
+                return try await body(
+                    ArchiveFixture(folder: folder, io: io, blobs: blobs, index: index, archive: archive))
+            }
+        }
+    }
+
+    static let tenant = TenantID.defaultTenant
+    static let context = AccessContext.system(.defaultTenant, task: "test")
+
+    func scope(_ action: ArchiveAction = .write, tenant: TenantID = .defaultTenant) throws -> AccessScope {
+        try OwnTenantPolicy().scope(for: .system(tenant, task: "test"), action: action)
+    }
+
+    /// Every committed key of the tenant.
+    func allKeys(tenant: TenantID = .defaultTenant) async throws -> [BlobKey] {
+        try await blobs.keys(of: tenant, after: nil, limit: 100_000, scope: scope(tenant: tenant))
+    }
+
+    /// The file of a key in the store's folder.
+    func path(of key: BlobKey) -> String { blobs.root + "/" + key.rawValue }
+}
