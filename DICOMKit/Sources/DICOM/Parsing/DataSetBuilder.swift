@@ -150,13 +150,15 @@ public struct DataSetBuilder: Sendable {
     }
 
     private mutating func appendFragment(_ bytes: ByteBuffer, token: DataSetToken) throws(DICOMParseError) {
-        guard case .pixelData(let header, let fragments) = frames.last else { throw unexpected(token) }
-        if var fragments {
-            fragments.fragments.append(bytes)
-            frames[frames.count - 1] = .pixelData(header, fragments)
+        guard case .pixelData(let header, var fragments) = frames.last else { throw unexpected(token) }
+        // Release the frame's copy first, so that the append is in place rather than a copy per fragment.
+        frames[frames.count - 1] = .pixelData(header, nil)
+        if fragments == nil {
+            fragments = PixelFragments(offsetTable: bytes, fragments: [])
         } else {
-            frames[frames.count - 1] = .pixelData(header, PixelFragments(offsetTable: bytes, fragments: []))
+            fragments?.fragments.append(bytes)
         }
+        frames[frames.count - 1] = .pixelData(header, fragments)
     }
 
     private func enclosingCharacterSet() -> SpecificCharacterSet? {

@@ -6,8 +6,8 @@ public import NIOCore
 ///
 /// PS3.5 §7 (data elements), §7.5 (sequences and items), §A.4 (encapsulated pixel data), §6.2.2 (UN values of
 /// undefined length are implicit VR little endian sequences). Feed it the input as it arrives; `next(_:)` returns
-/// nil when it needs more bytes and consumes nothing it has not turned into a token, so the caller appends and
-/// calls again. At the end of input, `finish()` says whether the data set ended at an element boundary.
+/// nil when it needs more bytes and consumes nothing it has not turned into a token (stray top-level delimiters
+/// aside, which it skips), so the caller appends and calls again. At the end of input, `finish()` says whether the data set ended at an element boundary.
 ///
 /// Every length read from the input is checked against its enclosing item or sequence before anything is
 /// consumed; nesting depth is bounded; values are never allocated ahead of their bytes, and values at least as long
@@ -64,6 +64,7 @@ public struct DataSetTokenizer: Sendable {
     private var stack: [Container]
     private var streamedValue: StreamedValue?
     private var hasCheckedEncoding: Bool
+    private var hasSkippedDelimiters: Bool
     /// Departures from the standard that the tokenizer repaired as DCMTK and pydicom do (at most 100 kept).
     public private(set) var warnings: [DICOMParseError]
 
@@ -78,6 +79,7 @@ public struct DataSetTokenizer: Sendable {
         self.stack.reserveCapacity(8)
         self.streamedValue = nil
         self.hasCheckedEncoding = false
+        self.hasSkippedDelimiters = false
         self.warnings = []
     }
 
@@ -147,6 +149,7 @@ public struct DataSetTokenizer: Sendable {
     private mutating func nextElement(
         _ buffer: inout ByteBuffer, encoding declared: Encoding, container: Container?
     ) throws(DICOMParseError) -> DataSetToken? {
+        if container == nil { skipStrayDelimiters(&buffer, bigEndian: declared.isBigEndian) }
         guard buffer.readableBytes >= 8 else { return nil }
         var encoding = declared
         if container == nil && !hasCheckedEncoding {
@@ -254,12 +257,25 @@ public struct DataSetTokenizer: Sendable {
             consume(8, &buffer)
             stack.removeLast()
             return .itemEnd
-        case StructuralTag.sequenceDelimitation where container == nil:
-            // Some writers leave a stray delimiter after the last element; it carries nothing. Skip it.
-            consume(8, &buffer)
-            return try next(&buffer)
         default:
             throw error(.invalidTag, "\(tag) where a data element belongs")
+        }
+    }
+
+    /// Some writers leave Sequence Delimitation Items between or after top-level elements; they carry nothing.
+    /// Skips every one that is in the buffer, in a loop (thousands of them must not recurse). These are the only
+    /// bytes the tokenizer consumes without returning a token.
+    private mutating func skipStrayDelimiters(_ buffer: inout ByteBuffer, bigEndian: Bool) {
+        var skipped = 0
+        while buffer.readableBytes >= 8,
+            Self.readTag(buffer, at: buffer.readerIndex, bigEndian: bigEndian) == StructuralTag.sequenceDelimitation
+        {
+            consume(8, &buffer)
+            skipped += 1
+        }
+        if skipped > 0 && !hasSkippedDelimiters {
+            hasSkippedDelimiters = true
+            warn(.invalidTag, "skipped Sequence Delimitation Items outside any sequence")
         }
     }
 

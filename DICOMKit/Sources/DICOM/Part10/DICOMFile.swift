@@ -48,12 +48,13 @@ public struct DICOMReadOptions: Sendable {
     public var bulkDataThreshold: UInt32?
     /// Sequences nested deeper than this are rejected.
     public var maximumNestingDepth: Int
-    /// A deflated data set that inflates past this is rejected.
+    /// A deflated data set that inflates past this is rejected (a small deflated file can expand a
+    /// thousandfold; deflated data sets in practice are small).
     public var maximumInflatedLength: Int
 
     public init(
         stopsBeforePixelData: Bool = false, bulkDataThreshold: UInt32? = nil, maximumNestingDepth: Int = 64,
-        maximumInflatedLength: Int = 1 << 32
+        maximumInflatedLength: Int = 256 << 20
     ) {
         self.stopsBeforePixelData = stopsBeforePixelData
         self.bulkDataThreshold = bulkDataThreshold

@@ -110,7 +110,7 @@ public struct Part10Parser: Sendable {
     }
 
     /// Whether a file without "DICM" starts like a data set: a first tag in groups 0002–0FFF (either byte order)
-    /// followed by an explicit VR or a plausible implicit length. Text, images and archives fail this at once.
+    /// followed by an explicit VR or an implicit length under 16 MB. Text, images and archives fail this at once.
     static func startsWithDataElement(_ buffer: ByteBuffer) -> Bool {
         let start = buffer.readerIndex
         guard let group = buffer.getInteger(at: start, endianness: .little, as: UInt16.self),
@@ -119,7 +119,8 @@ public struct Part10Parser: Sendable {
             let implicitLength = buffer.getInteger(at: start + 4, endianness: .little, as: UInt32.self)
         else { return false }
         let plausibleGroup = (0x0002...0x0FFF).contains(group) || (0x0002...0x0FFF).contains(group.byteSwapped)
-        let plausibleHeader = VR(firstByte: vr0, secondByte: vr1) != nil || Int(implicitLength) <= buffer.readableBytes - 8
+        // A fixed bound, not the bytes at hand: the answer must not depend on how the input was chunked.
+        let plausibleHeader = VR(firstByte: vr0, secondByte: vr1) != nil || implicitLength <= 0x00FF_FFFF
         return plausibleGroup && plausibleHeader
     }
 
