@@ -21,11 +21,13 @@ public struct DataSetBuilder: Sendable {
     public var maximumValueLength: Int
     private var frames: [Frame]
     private var pending: PendingValue?
+    private var parsedCharacterSet: (value: ByteBuffer, characterSet: SpecificCharacterSet?)?
 
     public init(maximumValueLength: Int = Int(UInt32.max)) {
         self.maximumValueLength = maximumValueLength
         self.frames = [.dataSet(DataSet())]
         self.pending = nil
+        self.parsedCharacterSet = nil
     }
 
     /// Whether every sequence and item that was opened has been closed.
@@ -161,12 +163,19 @@ public struct DataSetBuilder: Sendable {
         frames[frames.count - 1] = .pixelData(header, fragments)
     }
 
-    private func enclosingCharacterSet() -> SpecificCharacterSet? {
+    /// The character set an item starting now inherits: that of the nearest enclosing data set. The last parsed
+    /// (0008,0005) value is cached, since every item of a sequence asks for the same one.
+    private mutating func enclosingCharacterSet() -> SpecificCharacterSet? {
         for frame in frames.reversed() {
-            if case .dataSet(let dataSet) = frame {
-                let characterSet = dataSet.characterSet
-                return characterSet.isDefaultRepertoire ? nil : characterSet
+            guard case .dataSet(let dataSet) = frame else { continue }
+            guard let value = dataSet[StructuralTag.specificCharacterSet]?.bytes else {
+                return dataSet.inheritedCharacterSet
             }
+            if let cached = parsedCharacterSet, cached.value == value { return cached.characterSet }
+            let characterSet = SpecificCharacterSet(encodedValue: value)
+            let inherited = characterSet.isDefaultRepertoire ? nil : characterSet
+            parsedCharacterSet = (value, inherited)
+            return inherited
         }
         return nil
     }
