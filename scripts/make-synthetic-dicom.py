@@ -10,7 +10,8 @@ Kinds:
 
 The same arguments always give the same bytes: UIDs are derived from the file number under a fixed UUID-derived
 root (PS3.5 B.2), dates and pixel values from the number too. Files are spread over study folders of 100.
-Existing files with the right size are kept, so that running it again is quick.
+Existing files are kept (the content is deterministic), so that running it again is quick; delete the folder to
+regenerate.
 """
 
 import argparse
@@ -83,17 +84,16 @@ def main():
     parser.add_argument("--out", required=True)
     arguments = parser.parse_args()
     kind_index = sorted(KINDS).index(arguments.kind) + 1
-    expected_size = None
     written = 0
     for number in range(arguments.count):
         folder = os.path.join(arguments.out, f"study{number // PER_STUDY:05d}")
         path = os.path.join(folder, f"{number:07d}.dcm")
-        if expected_size is not None and os.path.exists(path) and os.path.getsize(path) == expected_size:
+        if os.path.exists(path):
             continue
         os.makedirs(folder, exist_ok=True)
-        make(arguments.kind, number, kind_index).save_as(path, enforce_file_format=True)
-        if expected_size is None:
-            expected_size = os.path.getsize(path)
+        # Written under a temporary name and renamed, so that an interrupted run leaves no partial file behind.
+        make(arguments.kind, number, kind_index).save_as(path + ".partial", enforce_file_format=True)
+        os.replace(path + ".partial", path)
         written += 1
     print(f"make-synthetic-dicom: {arguments.count} {arguments.kind} files in {arguments.out} ({written} written)",
           file=sys.stderr)

@@ -112,7 +112,8 @@ enum SyntheticArchive {
 
     static func date(day: Int) -> String {
         let date = Date(timeIntervalSince1970: Double(day) * 86_400)
-        let components = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC") ?? .current, from: date)
+        let components = Calendar(identifier: .gregorian).dateComponents(
+            in: TimeZone(identifier: "UTC") ?? .current, from: date)
         return pad(components.year ?? 2015, 4) + pad(components.month ?? 1, 2) + pad(components.day ?? 1, 2)
     }
 
@@ -126,7 +127,9 @@ enum SyntheticArchive {
     }
 
     /// The registrations of one study: 1 to 3 series sharing `instancesPerStudy` instances.
-    static func study(_ index: Int, of studies: Int, instancesPerStudy: Int, tenant: TenantID) throws
+    static func study(
+        _ index: Int, of studies: Int, instancesPerStudy: Int, tenant: TenantID
+    ) throws
         -> [InstanceRegistration]
     {
         var generator = SeededGenerator(state: UInt64(index) &* 7919 &+ 17)
@@ -134,11 +137,12 @@ enum SyntheticArchive {
         var patientGenerator = SeededGenerator(state: UInt64(patient) &* 104_729 &+ 3)
         let family = familyNames[Int.random(in: 0..<familyNames.count, using: &patientGenerator)]
         let given = givenNames[Int.random(in: 0..<givenNames.count, using: &patientGenerator)]
-        let birthDay = Int.random(in: -25_000 ... 15_000, using: &patientGenerator)
+        let birthDay = Int.random(in: -25_000...15_000, using: &patientGenerator)
         let sex = Bool.random(using: &patientGenerator) ? "F" : "M"
         let day = firstDay + Int.random(in: 0..<days, using: &generator)
         let studyDate = date(day: day)
-        let studyTime = pad(Int.random(in: 7..<20, using: &generator), 2) + pad(Int.random(in: 0..<60, using: &generator), 2) + "00"
+        let studyTime =
+            pad(Int.random(in: 7..<20, using: &generator), 2) + pad(Int.random(in: 0..<60, using: &generator), 2) + "00"
         let primaryModality = pickModality(&generator)
         let seriesCount = min(instancesPerStudy, Int.random(in: 1...3, using: &generator))
         let studyUID = studyUID(index)
@@ -211,7 +215,9 @@ func milliseconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) * 1_000 + Double(duration.components.attoseconds) / 1e15
 }
 
-func run(_ store: some IndexStore, backend: String, options: Options, analyze: @Sendable () async throws -> Void) async throws {
+func run(
+    _ store: some IndexStore, backend: String, options: Options, analyze: @Sendable () async throws -> Void
+) async throws {
     let tenant = TenantID.defaultTenant
     let readScope = AccessScope(context: .system(tenant, task: "bench"), action: .read, tenants: [tenant])
     let writeScope = AccessScope(context: .system(tenant, task: "bench"), action: .write, tenants: [tenant])
@@ -269,14 +275,19 @@ func run(_ store: some IndexStore, backend: String, options: Options, analyze: @
         },
         QueryKind(name: "modality + date (1 day)") { generator in
             let day = SyntheticArchive.firstDay + Int.random(in: 0..<SyntheticArchive.days, using: &generator)
-            return [(.modalitiesInStudy, SyntheticArchive.pickModality(&generator)), (.studyDate, SyntheticArchive.date(day: day))]
+            return [
+                (.modalitiesInStudy, SyntheticArchive.pickModality(&generator)),
+                (.studyDate, SyntheticArchive.date(day: day)),
+            ]
         },
         QueryKind(name: "accession") { generator in
             [(.accessionNumber, SyntheticArchive.accession(Int.random(in: 0..<options.studies, using: &generator)))]
         },
     ]
     print("")
-    print("| \(backend) study query (limit \(options.limit)) | p50 ms | p95 ms | p99 ms | mean matches | total when cut |")
+    print(
+        "| \(backend) study query (limit \(options.limit)) | p50 ms | p95 ms | p99 ms | mean matches | total when cut |"
+    )
     print("|---|---:|---:|---:|---:|---:|")
     for kind in kinds {
         var generator = SeededGenerator(state: 42)
@@ -297,10 +308,12 @@ func run(_ store: some IndexStore, backend: String, options: Options, analyze: @
         }
         timings.sort()
         let count = Double(timings.count)
-        print(
-            "| \(kind.name) | \(String(format: "%.2f", percentile(timings, 0.5))) | "
-                + "\(String(format: "%.2f", percentile(timings, 0.95))) | \(String(format: "%.2f", percentile(timings, 0.99))) | "
-                + "\(String(format: "%.1f", Double(matched) / count)) | \(String(format: "%.0f", Double(totals) / count)) |")
+        let figures = [
+            String(format: "%.2f", percentile(timings, 0.5)), String(format: "%.2f", percentile(timings, 0.95)),
+            String(format: "%.2f", percentile(timings, 0.99)), String(format: "%.1f", Double(matched) / count),
+            String(format: "%.0f", Double(totals) / count),
+        ]
+        print("| \(kind.name) | " + figures.joined(separator: " | ") + " |")
     }
     print("")
 }

@@ -80,8 +80,7 @@ public struct PostgresIndexStore: IndexStore {
 
     /// A store on a client that the caller runs (`client.run()`, typically in a `ServiceGroup`). `schema` is the
     /// configuration's (validated there); call `prepare()` before use.
-    public init(client: PostgresClient, schema: String? = nil, logger: Logger = Logger(label: "nuage.index.postgres"))
-    {
+    public init(client: PostgresClient, schema: String? = nil, logger: Logger = Logger(label: "nuage.index.postgres")) {
         self.client = client
         self.schema = schema
         self.logger = logger
@@ -114,10 +113,12 @@ public struct PostgresIndexStore: IndexStore {
         let schema = self.schema
         try await client.withConnection { connection in
             try await connection.withTransaction(logger: logger) { connection in
-                try await Self.drain(connection.query("SELECT pg_advisory_xact_lock(7214297018812604773)", logger: logger))
+                try await Self.drain(
+                    connection.query("SELECT pg_advisory_xact_lock(7214297018812604773)", logger: logger))
                 if let schema {
                     try await Self.drain(
-                        connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \"\(schema)\""), logger: logger))
+                        connection.query(
+                            PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \"\(schema)\""), logger: logger))
                 }
                 try await Self.drain(
                     connection.query(
@@ -129,9 +130,10 @@ public struct PostgresIndexStore: IndexStore {
                         )
                         """, logger: logger))
                 var applied: Set<Int64> = []
-                for try await version in try await connection.query("SELECT version FROM schema_migrations", logger: logger)
-                    .decode(Int64.self)
-                {
+                for try await version in try await connection.query(
+                    "SELECT version FROM schema_migrations", logger: logger
+                )
+                .decode(Int64.self) {
                     applied.insert(version)
                 }
                 let known = Set(IndexSchema.migrations.map { Int64($0.version) })
@@ -143,10 +145,10 @@ public struct PostgresIndexStore: IndexStore {
                         try await Self.drain(connection.query(PostgresQuery(unsafeSQL: statement), logger: logger))
                     }
                     let version = Int64(migration.version)
-                    try await Self.drain(
-                        connection.query(
-                            "INSERT INTO schema_migrations (version, identifier) VALUES (\(version), \(migration.identifier))",
-                            logger: logger))
+                    let identifier = migration.identifier
+                    let record: PostgresQuery =
+                        "INSERT INTO schema_migrations (version, identifier) VALUES (\(version), \(identifier))"
+                    try await Self.drain(connection.query(record, logger: logger))
                 }
             }
         }
@@ -172,7 +174,9 @@ public struct PostgresIndexStore: IndexStore {
         try await write(DeleteProgram(selector, scope: scope, dialect: .postgres))
     }
 
-    public func instancePage(after cursor: BlobKey?, limit: Int, scope: AccessScope) async throws
+    public func instancePage(
+        after cursor: BlobKey?, limit: Int, scope: AccessScope
+    ) async throws
         -> [StoredInstance]
     {
         try await read(IndexReadPrograms.instancePage(after: cursor, limit: limit, scope: scope, dialect: .postgres))
@@ -182,7 +186,9 @@ public struct PostgresIndexStore: IndexStore {
         try await read(IndexReadPrograms.referencedBlobKeys(among: keys, scope: scope, dialect: .postgres))
     }
 
-    public func attributeConflicts(_ selector: InstanceSelector?, scope: AccessScope) async throws
+    public func attributeConflicts(
+        _ selector: InstanceSelector?, scope: AccessScope
+    ) async throws
         -> [AttributeConflict]
     {
         try await read(IndexReadPrograms.attributeConflicts(selector, scope: scope, dialect: .postgres))
@@ -206,7 +212,8 @@ public struct PostgresIndexStore: IndexStore {
         let logger = self.logger
         try await client.withConnection { connection in
             try await Self.drain(
-                connection.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \"\(schema)\" CASCADE"), logger: logger))
+                connection.query(
+                    PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \"\(schema)\" CASCADE"), logger: logger))
         }
     }
 

@@ -83,7 +83,9 @@ public struct SQLiteIndexStore: IndexStore {
         try await write(DeleteProgram(selector, scope: scope, dialect: .sqlite))
     }
 
-    public func instancePage(after cursor: BlobKey?, limit: Int, scope: AccessScope) async throws
+    public func instancePage(
+        after cursor: BlobKey?, limit: Int, scope: AccessScope
+    ) async throws
         -> [StoredInstance]
     {
         try await read(IndexReadPrograms.instancePage(after: cursor, limit: limit, scope: scope, dialect: .sqlite))
@@ -93,7 +95,9 @@ public struct SQLiteIndexStore: IndexStore {
         try await read(IndexReadPrograms.referencedBlobKeys(among: keys, scope: scope, dialect: .sqlite))
     }
 
-    public func attributeConflicts(_ selector: InstanceSelector?, scope: AccessScope) async throws
+    public func attributeConflicts(
+        _ selector: InstanceSelector?, scope: AccessScope
+    ) async throws
         -> [AttributeConflict]
     {
         try await read(IndexReadPrograms.attributeConflicts(selector, scope: scope, dialect: .sqlite))

@@ -25,7 +25,7 @@ struct ImportCommand: AsyncParsableCommand {
     var tenant = "default"
 
     @Option(help: "Files stored at once (parallel fsyncs are what make durable imports fast).")
-    var jobs = 16
+    var jobs = 32
 
     @Flag(help: "Print one line per stored instance on standard output (disposition, SOP Instance UID, SHA-256, path).")
     var logStored = false
@@ -33,7 +33,9 @@ struct ImportCommand: AsyncParsableCommand {
     @Flag(help: "Let new content replace a stored instance with the same SOP Instance UID (default: keep the first).")
     var replaceDuplicates = false
 
-    @Flag(name: .customLong("lenient-uids"), help: "Accept UIDs with leading zeros in a component (written by some old equipment).")
+    @Flag(
+        name: .customLong("lenient-uids"),
+        help: "Accept UIDs with leading zeros in a component (written by some old equipment).")
     var lenientUIDs = false
 
     @Flag(help: "Reconcile blobs and index first even when no earlier import crashed (lists every blob).")
@@ -58,16 +60,20 @@ struct ImportCommand: AsyncParsableCommand {
             if previousSessionCrashed || reconcile {
                 try await Self.reconcile(archive, tenants: data.tenants(of: archive))
             }
+            // Looking each file up before writing it pays off only when something may be stored already.
+            let checksStored = try await archive.statistics(context: context).contains { $0.instances > 0 }
             let found = FileWalker.files(under: paths)
             for (path, reason) in found.unreadable { printError("nuage import: \(path): \(reason)") }
             let tally = ImportTally(
                 totalFiles: found.files.count, totalBytes: found.files.reduce(0) { $0 + $1.size })
-            await importFiles(found.files, into: archive, context: context, tally: tally)
+            await importFiles(
+                found.files, into: archive, context: context, checksStored: checksStored, tally: tally)
             printError(tally.summary())
             let batches = await archive.groupCommitStatistics()
             if batches.transactions > 0 {
                 printError(
-                    "  index transactions:     \(batches.transactions) (up to \(batches.largestBatch) registrations each)")
+                    "  index transactions:     \(batches.transactions) "
+                        + "(up to \(batches.largestBatch) registrations each)")
             }
             return tally.snapshot.failedCount + found.unreadable.count
         }
@@ -88,7 +94,8 @@ struct ImportCommand: AsyncParsableCommand {
 
     /// Stores the files with `jobs` in flight, and shows progress meanwhile.
     private func importFiles(
-        _ files: [ImportFile], into archive: ArchiveService, context: AccessContext, tally: ImportTally
+        _ files: [ImportFile], into archive: ArchiveService, context: AccessContext, checksStored: Bool,
+        tally: ImportTally
     ) async {
         let logStored = logStored
         await withTaskGroup(of: Void.self) { progressGroup in
@@ -99,7 +106,9 @@ struct ImportCommand: AsyncParsableCommand {
                     let file = files[next]
                     next += 1
                     workers.addTask {
-                        await Self.importFile(file, into: archive, context: context, tally: tally, logStored: logStored)
+                        await Self.importFile(
+                            file, into: archive, context: context, checksStored: checksStored, tally: tally,
+                            logStored: logStored)
                     }
                 }
                 while next < min(jobs, files.count) { addWorker() }
@@ -113,7 +122,8 @@ struct ImportCommand: AsyncParsableCommand {
     }
 
     private static func importFile(
-        _ file: ImportFile, into archive: ArchiveService, context: AccessContext, tally: ImportTally, logStored: Bool
+        _ file: ImportFile, into archive: ArchiveService, context: AccessContext, checksStored: Bool,
+        tally: ImportTally, logStored: Bool
     ) async {
         if file.path.split(separator: "/").last == "DICOMDIR" {
             tally.record(.skipped, reason: "DICOMDIR (a media directory, not an instance)", path: file.path,
@@ -121,7 +131,8 @@ struct ImportCommand: AsyncParsableCommand {
             return
         }
         do {
-            let result = try await archive.ingest(fileAt: file.path, context: context)
+            let result = try await archive.ingest(
+                fileAt: file.path, context: context, skipsStoredInstances: checksStored)
             tally.record(result, size: file.size)
             if logStored {
                 // One write(2) per line: lines of concurrent workers never interleave, and a killed import has

@@ -6,6 +6,8 @@ struct NuageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nuage",
         abstract: "Nuage, a cloud medical-imaging archive.",
-        subcommands: [DumpCommand.self, ImportCommand.self, VerifyCommand.self, StatsCommand.self, ReconcileCommand.self]
+        subcommands: [
+            DumpCommand.self, ImportCommand.self, VerifyCommand.self, StatsCommand.self, ReconcileCommand.self,
+        ]
     )
 }

@@ -22,7 +22,9 @@ struct ReconcileCommand: AsyncParsableCommand {
                         + "blobs, removed \(report.redundantRemoved.count) redundant")
                 for problem in report.unindexable { print("\(tenant): unindexable blob \(problem)") }
                 for instance in report.missingBlobs {
-                    print("\(tenant): missing blob \(instance.object.blobKey) (SOP Instance \(instance.sopInstanceUID))")
+                    print(
+                        "\(tenant): missing blob \(instance.object.blobKey) "
+                            + "(SOP Instance \(instance.sopInstanceUID))")
                 }
                 consistent = consistent && report.isConsistent
             }

@@ -154,7 +154,9 @@ struct BlobStoreTests {
         try await ArchiveFixture.with { (fixture: ArchiveFixture) async throws in
             let key = BlobKey(rawValue: text)
             let scope = try fixture.scope()
-            await #expect(throws: BlobStoreError.invalidKey(text)) { _ = try await fixture.blobs.read(key, scope: scope) }
+            await #expect(throws: BlobStoreError.invalidKey(text)) {
+                _ = try await fixture.blobs.read(key, scope: scope)
+            }
             await #expect(throws: BlobStoreError.invalidKey(text)) {
                 _ = try await fixture.blobs.size(of: key, scope: scope)
             }
@@ -165,30 +167,33 @@ struct BlobStoreTests {
         }
     }
 
-    @Test("listing pages through every key in order, and deletion is reflected")
+    @Test("listing pages through every key in order, across shard directories, and deletion is reflected")
     func listingAndDeletion() async throws {
         try await ArchiveFixture.with { (fixture: ArchiveFixture) async throws in
             let scope = try fixture.scope()
+            // Three objects per shard directory: the 40 objects spread over 14 directories.
+            let blobs = FileBlobStore(root: fixture.blobs.root, io: fixture.io, objectsPerShard: 3)
             var committed: [BlobKey] = []
             for index in 0..<40 {
-                var upload = try await fixture.blobs.beginUpload(for: .defaultTenant, scope: scope)
+                var upload = try await blobs.beginUpload(for: .defaultTenant, scope: scope)
                 try await upload.write(Self.pattern(10, seed: UInt8(index)))
                 committed.append(try await upload.commit().key)
             }
+            #expect(Set(committed.map { $0.rawValue.split(separator: "/")[1...2] }).count > 10)
             var listed: [BlobKey] = []
             var cursor: BlobKey?
             while true {
-                let page = try await fixture.blobs.keys(of: .defaultTenant, after: cursor, limit: 7, scope: scope)
+                let page = try await blobs.keys(of: .defaultTenant, after: cursor, limit: 7, scope: scope)
                 guard let last = page.last else { break }
                 #expect(page.count <= 7)
                 listed += page
                 cursor = last
             }
             #expect(listed == committed.sorted())
-            #expect(try await fixture.blobs.delete(committed[0], scope: scope))
-            #expect(try await fixture.blobs.delete(committed[0], scope: scope) == false)
+            #expect(try await blobs.delete(committed[0], scope: scope))
+            #expect(try await blobs.delete(committed[0], scope: scope) == false)
             await #expect(throws: BlobStoreError.notFound(committed[0])) {
-                _ = try await fixture.blobs.read(committed[0], scope: scope)
+                _ = try await blobs.read(committed[0], scope: scope)
             }
             #expect(try await fixture.allKeys().count == 39)
         }

@@ -24,7 +24,8 @@ struct IndexStoreConformanceTests {
             other.size = 1500
             // Other bytes, keep first (the default).
             #expect(try await store.register([other]) == [.keptFirst(existing: first.object)])
-            var stored = try await store.instances(.study(studyInstanceUID: first.studyInstanceUID), scope: scope(.alpha))
+            var stored = try await store.instances(
+                .study(studyInstanceUID: first.studyInstanceUID), scope: scope(.alpha))
             #expect(stored.map(\.object) == [first.object])
 
             // Other bytes, replace: the previous version stays recorded.
@@ -42,7 +43,10 @@ struct IndexStoreConformanceTests {
             #expect(referenced == [first.blobKey, other.blobKey])
 
             let statistics = try await store.statistics(scope: scope(.alpha))
-            #expect(statistics == [TenantStatistics(tenant: "alpha", patients: 1, studies: 1, series: 1, instances: 1, bytes: 1500)])
+            #expect(
+                statistics == [
+                    TenantStatistics(tenant: "alpha", patients: 1, studies: 1, series: 1, instances: 1, bytes: 1500)
+                ])
         }
     }
 
@@ -60,13 +64,48 @@ struct IndexStoreConformanceTests {
                     .stored, .alreadyStored(first.object), .replaced(previous: first.object),
                     .replaced(previous: second.object),
                 ])
-            let stored = try await store.instances(.study(studyInstanceUID: first.studyInstanceUID), scope: scope(.alpha))
+            let stored = try await store.instances(
+                .study(studyInstanceUID: first.studyInstanceUID), scope: scope(.alpha))
             #expect(stored.map(\.object) == [third.object])
             #expect(stored.first?.version == 3)
             let page = try await store.instancePage(after: nil, limit: 10, scope: scope(.alpha))
             #expect(Set(page.map(\.version)) == [1, 2, 3])
             let statistics = try await store.statistics(scope: scope(.alpha))
             #expect(statistics.first?.instances == 1)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func concurrentRegistrationsIntoOneNewStudyKeepCountsRight(_ backend: Backend) async throws {
+        try await withIndexStore(backend) { store in
+            try await store.prepare()  // idempotent
+            // Eight writers create the same patient, study and series at once (PostgreSQL: separate connections,
+            // as separate nodes would), with the same duplicate among them.
+            let outcomes = try await withThrowingTaskGroup(of: [RegistrationOutcome].self) { group in
+                for writer in 0..<8 {
+                    group.addTask {
+                        var instance = TestInstance()
+                        instance.sopInstanceUID = "1.2.3.1.1.\(writer + 10)"
+                        instance.instanceNumber = writer + 10
+                        var shared = TestInstance()
+                        shared.sopInstanceUID = "1.2.3.1.1.1"
+                        return try await store.register([instance, shared])
+                    }
+                }
+                var all: [RegistrationOutcome] = []
+                for try await outcomes in group { all += outcomes }
+                return all
+            }
+            #expect(outcomes.filter { $0 == .stored }.count == 9)
+            #expect(outcomes.filter { $0 == .alreadyStored(TestInstance().object) }.count == 7)
+            let study = try #require(try await store.find(.study).matches.first)
+            #expect(study.string(.numberOfStudyRelatedInstances) == "9")
+            #expect(study.string(.numberOfStudyRelatedSeries) == "1")
+            let statistics = try await store.statistics(scope: scope(.alpha))
+            #expect(
+                statistics == [
+                    TenantStatistics(tenant: "alpha", patients: 1, studies: 1, series: 1, instances: 9, bytes: 9000)
+                ])
         }
     }
 
@@ -81,7 +120,8 @@ struct IndexStoreConformanceTests {
                     scope: scope(.alpha, .write))
             }
             await #expect(throws: IndexStoreError.self) {
-                try await store.register([TestInstance().registration()], duplicates: .keepFirst, scope: scope(.alpha, .read))
+                try await store.register(
+                    [TestInstance().registration()], duplicates: .keepFirst, scope: scope(.alpha, .read))
             }
             await #expect(throws: IndexStoreError.self) {
                 try await store.delete(.study(studyInstanceUID: "1.2.3.1"), scope: scope(.alpha, .write))
@@ -367,19 +407,26 @@ struct IndexStoreConformanceTests {
             replacement.content = "v2"
             try await store.register([replacement], duplicates: .replace)
 
-            let removedStudy = try await store.delete(.study(studyInstanceUID: "1.2.3.2"), scope: scope(.alpha, .delete))
+            let removedStudy = try await store.delete(
+                .study(studyInstanceUID: "1.2.3.2"), scope: scope(.alpha, .delete))
             // The current instance and its superseded version, so that the caller removes both blobs.
             #expect(Set(removedStudy.map(\.object.blobKey)) == [sample[3].blobKey, replacement.blobKey])
             #expect(try await store.find(.study, [(.patientID, "P1")]).matches.count == 1)
             var statistics = try await store.statistics(scope: scope(.alpha))
-            #expect(statistics == [TenantStatistics(tenant: "alpha", patients: 2, studies: 2, series: 3, instances: 4, bytes: 3500)])
+            #expect(
+                statistics == [
+                    TenantStatistics(tenant: "alpha", patients: 2, studies: 2, series: 3, instances: 4, bytes: 3500)
+                ])
 
             let removedPatient = try await store.delete(
                 .patient(patientID: "P1", issuerOfPatientID: nil), scope: scope(.alpha, .delete))
             #expect(removedPatient.count == 3)
             #expect(try await store.find(.patient).values(.patientID) == ["P2"])
             statistics = try await store.statistics(scope: scope(.alpha))
-            #expect(statistics == [TenantStatistics(tenant: "alpha", patients: 1, studies: 1, series: 1, instances: 1, bytes: 1000)])
+            #expect(
+                statistics == [
+                    TenantStatistics(tenant: "alpha", patients: 1, studies: 1, series: 1, instances: 1, bytes: 1000)
+                ])
 
             // A selector whose levels do not agree selects nothing.
             let none = try await store.delete(
@@ -388,7 +435,10 @@ struct IndexStoreConformanceTests {
             _ = try await store.delete(
                 .series(studyInstanceUID: "1.2.3.3", seriesInstanceUID: "1.2.3.3.1"), scope: scope(.alpha, .delete))
             statistics = try await store.statistics(scope: scope(.alpha))
-            #expect(statistics == [TenantStatistics(tenant: "alpha", patients: 0, studies: 0, series: 0, instances: 0, bytes: 0)])
+            #expect(
+                statistics == [
+                    TenantStatistics(tenant: "alpha", patients: 0, studies: 0, series: 0, instances: 0, bytes: 0)
+                ])
             #expect(try await store.instancePage(after: nil, limit: 100, scope: scope(.alpha)).isEmpty)
         }
     }
@@ -400,7 +450,9 @@ struct IndexStoreConformanceTests {
             try await store.register(sample.reversed())
             let p1 = try await store.instances(.patient(patientID: "P1", issuerOfPatientID: nil), scope: scope(.alpha))
             #expect(p1.map(\.sopInstanceUID) == ["1.2.3.1.1.1", "1.2.3.1.1.2", "1.2.3.1.2.1", "1.2.3.2.1.1"])
-            #expect(try await store.instances(.patient(patientID: "P1", issuerOfPatientID: "OTHER"), scope: scope(.alpha)).isEmpty)
+            #expect(
+                try await store.instances(.patient(patientID: "P1", issuerOfPatientID: "OTHER"), scope: scope(.alpha))
+                    .isEmpty)
             var seen: [BlobKey] = []
             var cursor: BlobKey?
             while true {
@@ -424,14 +476,15 @@ struct IndexStoreConformanceTests {
             for index in betaInstances.indices where betaInstances[index].patientID == "P1" {
                 betaInstances[index].patientName = "BETA^ONLY"
             }
-            betaInstances.append({
-                var extra = TestInstance(tenant: .beta)
-                extra.patientID = "B9"
-                extra.studyInstanceUID = "9.9.9"
-                extra.seriesInstanceUID = "9.9.9.1"
-                extra.sopInstanceUID = "9.9.9.1.1"
-                return extra
-            }())
+            betaInstances.append(
+                {
+                    var extra = TestInstance(tenant: .beta)
+                    extra.patientID = "B9"
+                    extra.studyInstanceUID = "9.9.9"
+                    extra.seriesInstanceUID = "9.9.9.1"
+                    extra.sopInstanceUID = "9.9.9.1.1"
+                    return extra
+                }())
             try await store.register(betaInstances)
             #expect(try await store.register(betaInstances.suffix(1)) == [.alreadyStored(betaInstances[5].object)])
 
@@ -447,8 +500,12 @@ struct IndexStoreConformanceTests {
             #expect(alphaStudy.allSatisfy { $0.tenant == .alpha })
             #expect(alphaStudy.count == 3)
 
-            #expect(try await store.referencedBlobKeys(among: betaInstances.map(\.blobKey), scope: scope(.alpha)).isEmpty)
-            #expect(try await store.instancePage(after: nil, limit: 100, scope: scope(.alpha)).allSatisfy { $0.tenant == .alpha })
+            #expect(
+                try await store.referencedBlobKeys(among: betaInstances.map(\.blobKey), scope: scope(.alpha)).isEmpty)
+            #expect(
+                try await store.instancePage(after: nil, limit: 100, scope: scope(.alpha)).allSatisfy {
+                    $0.tenant == .alpha
+                })
             #expect(try await store.statistics(scope: scope(.alpha)).map(\.instances) == [5])
             #expect(try await store.statistics(scope: scope(.beta)).map(\.instances) == [6])
 
@@ -468,7 +525,8 @@ struct IndexStoreConformanceTests {
             #expect(try await store.statistics(scope: scope(.beta)).map(\.instances) == [7])
 
             // A scope over both tenants sees both, per tenant.
-            let both = AccessScope(context: .system(.alpha, task: "index-tests"), action: .read, tenants: [.alpha, .beta])
+            let both = AccessScope(
+                context: .system(.alpha, task: "index-tests"), action: .read, tenants: [.alpha, .beta])
             #expect(try await store.statistics(scope: both).map(\.tenant) == ["alpha", "beta"])
             #expect(try await store.find(IndexQuery(level: .study), scope: both).matches.count == 6)
         }
@@ -504,7 +562,8 @@ struct IndexStoreConformanceTests {
                 "%' OR '1'='1", "O'BRIEN%_1\\OXBRIENAB1",
             ] {
                 #expect(try await store.find(.patient, [(.patientID, hostile)]).matches.isEmpty, "value \(hostile)")
-                #expect(try await store.find(.study, [(.studyDescription, hostile)]).matches.isEmpty, "value \(hostile)")
+                #expect(
+                    try await store.find(.study, [(.studyDescription, hostile)]).matches.isEmpty, "value \(hostile)")
                 #expect(try await store.find(.study, [(.patientName, hostile)], fuzzy: true).matches.isEmpty)
             }
             #expect(try await store.find(.patient).matches.count == 2)

@@ -156,7 +156,9 @@ struct TestInstance {
 extension IndexStore {
     /// Registers the instances in one batch with the tenant's write scope (the first instance's tenant).
     @discardableResult
-    func register(_ instances: [TestInstance], duplicates: DuplicatePolicy = .keepFirst) async throws
+    func register(
+        _ instances: [TestInstance], duplicates: DuplicatePolicy = .keepFirst
+    ) async throws
         -> [RegistrationOutcome]
     {
         let tenant = instances.first?.tenant ?? .alpha

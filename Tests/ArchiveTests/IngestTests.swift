@@ -97,7 +97,8 @@ struct IngestTests {
 
     @Test("lenient UID validation accepts leading zeros")
     func lenientUIDs() async throws {
-        try await ArchiveFixture.with(configuration: ArchiveConfiguration(uidValidation: .lenient)) { (fixture: ArchiveFixture) async throws in
+        let configuration = ArchiveConfiguration(uidValidation: .lenient)
+        try await ArchiveFixture.with(configuration: configuration) { (fixture: ArchiveFixture) async throws in
             let bytes = try Synthetic.file(Synthetic.dataSet(sop: "1.2.03.4"))
             let result = try await fixture.archive.ingest(
                 ChunkSequence(chunks: [bytes]), context: Self.context, source: "test")
@@ -146,7 +147,8 @@ struct IngestTests {
 
     @Test("with the replace policy, other content replaces the stored version, which is kept")
     func duplicatesReplace() async throws {
-        try await ArchiveFixture.with(configuration: ArchiveConfiguration(duplicates: .replace)) { (fixture: ArchiveFixture) async throws in
+        let configuration = ArchiveConfiguration(duplicates: .replace)
+        try await ArchiveFixture.with(configuration: configuration) { (fixture: ArchiveFixture) async throws in
             let first = try await fixture.archive.ingest(
                 ChunkSequence(chunks: [try Synthetic.file(sop: "\(Synthetic.root).9", pixelValue: 1)]),
                 context: Self.context, source: "test")

@@ -1,6 +1,8 @@
 import Archive
+import DICOM
 import DICOMCore
 import DICOMDictionary
+import NIOCore
 import Testing
 
 @Suite("Query model")
@@ -82,7 +84,9 @@ struct QueryModelTests {
         #expect(QueryAttributeCatalogue.matchableAttribute(.patientName, at: .instance)?.level == .patient)
         #expect(QueryAttributeCatalogue.matchableAttribute(.otherPatientNames, at: .patient) == nil)
         for level in QueryLevel.allCases {
-            #expect(QueryAttributeCatalogue.requiredReturnKeys(of: level).contains(QueryAttributeCatalogue.uniqueKey(of: level)))
+            #expect(
+                QueryAttributeCatalogue.requiredReturnKeys(of: level).contains(
+                    QueryAttributeCatalogue.uniqueKey(of: level)))
         }
     }
 
@@ -105,6 +109,27 @@ struct QueryModelTests {
         #expect(IndexValueFormat.latestInstant(of: try #require(DICOMTime("12"))) == "125959.999999")
         #expect(IndexValueFormat.latestInstant(of: try #require(DICOMTime("1230"))) == "123059.999999")
         #expect(IndexValueFormat.latestInstant(of: try #require(DICOMTime("123015.5"))) == "123015.599999")
+    }
+
+    @Test func levelDocumentsSplitTheHeaderAndStoreTextAsUTF8() throws {
+        var header = DataSet()
+        try header.setStrings(["ISO_IR 100"], for: .specificCharacterSet, vr: .CS)
+        try header.setStrings(["MÜLLER^JOSÉ"], for: .patientName, vr: .PN)
+        try header.setStrings(["1.2.3"], for: .studyInstanceUID, vr: .UI)
+        try header.setStrings(["CT"], for: .modality, vr: .CS)
+        try header.setStrings(["ORIGINAL"], for: .imageType, vr: .CS)
+        header.insert(DataElement(tag: Tag(group: 0x0009, element: 0x0010), vr: .LO, bytes: ByteBuffer(string: "ACME")))
+        header.insert(DataElement(tag: Tag(group: 0x7FE0, element: 0x0010), vr: .OB, bytes: ByteBuffer(bytes: [1, 2])))
+        #expect(header[.patientName]?.bytes?.readableBytes == 12)  // Latin-1: one byte per letter
+
+        let documents = LevelDocuments(header: header)
+        let patient = try LevelDocuments.decode(documents.patient)
+        #expect(patient.string(.patientName) == "MÜLLER^JOSÉ")
+        #expect(!patient.contains(.specificCharacterSet))
+        #expect(try LevelDocuments.decode(documents.study).string(.studyInstanceUID) == "1.2.3")
+        #expect(try LevelDocuments.decode(documents.series).string(.modality) == "CT")
+        let instance = try LevelDocuments.decode(documents.instance)
+        #expect(instance.elements.map(\.tag) == [.imageType])
     }
 
     @Test func personNamesFoldForMatching() {

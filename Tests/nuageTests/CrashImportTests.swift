@@ -91,10 +91,11 @@ struct CrashImportTests {
         return objects
     }
 
-    @Test("SIGKILL in the middle of an import: every instance reported stored is present and verifies; nothing half-written is visible")
+    @Test("SIGKILL mid-import: every instance reported stored is present and verifies; nothing half-written shows")
     func killedImport() async throws {
         try #require(NuageExecutable.path != nil, "build the nuage executable first (swift build)")
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("nuage-crash-\(UUID().uuidString)").path
+        let root = FileManager.default.temporaryDirectory
+            .appendingPathComponent("nuage-crash-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
         let source = root + "/source"
         let data = root + "/data"

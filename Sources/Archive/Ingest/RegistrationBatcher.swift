@@ -67,7 +67,8 @@ actor RegistrationBatcher {
     {
         guard scope.covers(registration.tenant) else {
             throw AccessDenied(
-                context: scope.context, action: scope.action, reason: "tenant \(registration.tenant) is outside the scope")
+                context: scope.context, action: scope.action,
+                reason: "tenant \(registration.tenant) is outside the scope")
         }
         let request = Request(registration: registration, duplicates: duplicates, scope: scope)
         if activeLeaders >= configuration.maximumConcurrentCommits {

@@ -58,7 +58,8 @@ public struct VerificationProblem: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        "\(kind.rawValue): \(instance.object.blobKey) (tenant \(instance.tenant), SOP Instance \(instance.sopInstanceUID)): \(detail)"
+        "\(kind.rawValue): \(instance.object.blobKey) (tenant \(instance.tenant), SOP Instance "
+            + "\(instance.sopInstanceUID)): \(detail)"
     }
 }
 

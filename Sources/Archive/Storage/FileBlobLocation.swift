@@ -1,9 +1,9 @@
 /// Where one object of the file blob store lives, parsed from its key or made for a new upload.
 ///
-/// A key is `<tenant>/<aa>/<bb>/<name>`: `name` is 32 lower-case hexadecimal digits (128 random bits) and `aa`,
-/// `bb` are its first two pairs of digits. Two levels of 256 directories per tenant keep every directory small
-/// (about 15,000 entries at a billion objects per tenant). The grammar leaves no room for "..", "/" or any other
-/// path trick: a key that does not match it exactly names no file.
+/// A key is `<tenant>/<aa>/<bb>/<name>`: `name` is 32 lower-case hexadecimal digits and `aa`, `bb` are its first
+/// two pairs of digits, the shard directory (the other 28 digits are random). Two levels of 256 directories per
+/// tenant keep every directory small (about 15,000 entries at a billion objects per tenant). The grammar leaves no
+/// room for "..", "/" or any other path trick: a key that does not match it exactly names no file.
 struct FileBlobLocation: Hashable, Sendable {
     let tenant: TenantID
     /// 32 lower-case hexadecimal digits.
@@ -11,16 +11,23 @@ struct FileBlobLocation: Hashable, Sendable {
 
     static let nameLength = 32
 
-    /// A location with a fresh random name.
-    static func random(for tenant: TenantID) -> FileBlobLocation {
+    /// A location in the shard directory `shard` (its 16 bits are the name's first four digits) with a fresh
+    /// random name.
+    static func random(for tenant: TenantID, shard: UInt16) -> FileBlobLocation {
         var generator = SystemRandomNumberGenerator()
         var name = ""
         name.reserveCapacity(nameLength)
-        for _ in 0..<2 {
-            let bits = generator.next() as UInt64
-            for shift in stride(from: 60, through: 0, by: -4) {
-                name.append(hexDigit(Int((bits >> UInt64(shift)) & 0xF)))
-            }
+        for shift in stride(from: 12, through: 0, by: -4) {
+            name.append(hexDigit(Int((shard >> UInt16(shift)) & 0xF)))
+        }
+        let high = generator.next() as UInt64
+        let low = generator.next() as UInt64
+        // 28 more random digits: 112 bits, so that names never collide in practice.
+        for shift in stride(from: 44, through: 0, by: -4) {
+            name.append(hexDigit(Int((high >> UInt64(shift)) & 0xF)))
+        }
+        for shift in stride(from: 60, through: 0, by: -4) {
+            name.append(hexDigit(Int((low >> UInt64(shift)) & 0xF)))
         }
         return FileBlobLocation(tenant: tenant, name: name)
     }

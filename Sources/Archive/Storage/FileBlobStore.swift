@@ -10,6 +10,7 @@ import Synchronization
 /// <tenant>/tmp/<name>.tmp       uploads in progress (each locked with flock(2) by its writer)
 /// <tenant>/<aa>/<bb>/<name>     committed objects; the key is "<tenant>/<aa>/<bb>/<name>"
 /// ```
+/// Two levels of 256 shard directories; new objects fill a randomly chosen shard `objectsPerShard` at a time.
 /// An upload writes a temporary created with O_EXCL as bytes arrive, then `fdatasync`, `rename` into place and
 /// `fsync` of the destination directory (and of every directory it had to create, up to the root): once `commit`
 /// returns, the object survives a crash; before, nothing is visible under its key. A crash leaves at most an
@@ -25,14 +26,22 @@ public final class FileBlobStore: BlobStore {
     private let io: BlockingIO
     /// Directories known to exist durably (created or found, and their parent synced), relative to `root`.
     private let durableDirectories: Mutex<Set<String>>
+    /// The shard directory that new objects of each tenant go to, and how many more it takes before the next.
+    private let currentShards: Mutex<[TenantID: (shard: UInt16, remaining: Int)]>
+    /// New objects go to one shard directory, chosen at random, this many at a time: a fresh archive then creates
+    /// one directory per this many objects rather than one per object, and objects written together (a study) sit
+    /// together. Over time every shard fills evenly, as with a random shard per object.
+    public let objectsPerShard: Int
 
     /// A store in `root`, which is created (with its parents) on first use.
-    public init(root: String, io: BlockingIO) {
+    public init(root: String, io: BlockingIO, objectsPerShard: Int = 1024) {
+        self.objectsPerShard = max(1, objectsPerShard)
         var root = root
         while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
         self.root = root
         self.io = io
         self.durableDirectories = Mutex([])
+        self.currentShards = Mutex([:])
     }
 
     // MARK: - Uploads
@@ -44,7 +53,15 @@ public final class FileBlobStore: BlobStore {
 
     public func beginUpload(for tenant: TenantID, scope: AccessScope) async throws(BlobStoreError) -> BlobUpload {
         try check(tenant, in: scope)
-        return BlobUpload(sink: FileUploadSink(store: self, location: .random(for: tenant)))
+        let objectsPerShard = objectsPerShard
+        let shard = currentShards.withLock { shards in
+            var current = shards[tenant] ?? (UInt16.random(in: 0...UInt16.max), objectsPerShard)
+            if current.remaining == 0 { current = (UInt16.random(in: 0...UInt16.max), objectsPerShard) }
+            current.remaining -= 1
+            shards[tenant] = current
+            return current.shard
+        }
+        return BlobUpload(sink: FileUploadSink(store: self, location: .random(for: tenant, shard: shard)))
     }
 
     /// Creates the tenant's folder and temporary area if needed, durably.

@@ -184,7 +184,9 @@ public protocol IndexStore: Sendable {
     /// Attributes of the patient, study and series are kept as the first instance brought them; later instances
     /// with other values are recorded as `AttributeConflict`s. An instance whose series already belongs to
     /// another study, or whose study to another patient, joins the stored series or study (a conflict records it).
-    func register(_ registrations: [InstanceRegistration], duplicates: DuplicatePolicy, scope: AccessScope)
+    func register(
+        _ registrations: [InstanceRegistration], duplicates: DuplicatePolicy, scope: AccessScope
+    )
         async throws -> [RegistrationOutcome]
 
     /// Matches a query as PS3.4 §C.2 describes; results carry the level's attributes and the computed ones.

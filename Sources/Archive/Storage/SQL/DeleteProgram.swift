@@ -71,7 +71,8 @@ package struct DeleteProgram: SQLProgram {
                 "SELECT p.id, p.study_count, p.series_count, p.instance_count, p.size_bytes FROM patients p",
                 alias: "p", ids: patientIDs),
             {
-                var builder = SQLBuilder(dialect, "SELECT se.study_fk, se.id, se.modality FROM series se WHERE se.study_fk IN ")
+                var builder = SQLBuilder(
+                    dialect, "SELECT se.study_fk, se.id, se.modality FROM series se WHERE se.study_fk IN ")
                 builder.bindList(studyIDs.map(SQLValue.integer))
                 return builder.statement
             }(),
@@ -141,7 +142,8 @@ private struct DeletionPlan {
             removedFromPatients[row.patientID, default: zero].bytes += size
         }
         let studyOfSeries = Dictionary(selected.map { ($0.seriesID, ($0.studyID, $0.patientID)) }) { first, _ in first }
-        for (seriesID, removed) in removedFromSeries where removed.instances >= (seriesCounters[seriesID]?.instances ?? 0) {
+        for (seriesID, removed) in removedFromSeries
+        where removed.instances >= (seriesCounters[seriesID]?.instances ?? 0) {
             guard let (studyID, patientID) = studyOfSeries[seriesID] else { continue }
             removedFromStudies[studyID, default: zero].series += 1
             removedFromPatients[patientID, default: zero].series += 1
@@ -153,7 +155,9 @@ private struct DeletionPlan {
         }
     }
 
-    private func isEmptied(_ id: Int64, removed: [Int64: Counters], counters: [Int64: Counters], by: KeyPath<Counters, Int64>) -> Bool {
+    private func isEmptied(
+        _ id: Int64, removed: [Int64: Counters], counters: [Int64: Counters], by: KeyPath<Counters, Int64>
+    ) -> Bool {
         guard let removed = removed[id], let counters = counters[id] else { return false }
         return removed[keyPath: by] >= counters[keyPath: by]
     }

@@ -21,7 +21,9 @@ package enum FindColumns {
     package static func fromClause(for level: QueryLevel, upTo topLevel: QueryLevel = .patient) -> String {
         var clause = table(of: level)
         var child = level
-        while child.depth > topLevel.depth, let parent = QueryLevel.allCases.first(where: { $0.depth == child.depth - 1 }) {
+        while child.depth > topLevel.depth,
+            let parent = QueryLevel.allCases.first(where: { $0.depth == child.depth - 1 })
+        {
             clause += " JOIN \(table(of: parent)) ON \(parent.alias).id = \(child.alias).\(parentKey(of: child))"
             child = parent
         }

@@ -109,7 +109,9 @@ package struct FindProgram: SQLProgram {
 
     /// Appends the joins (up to the patient, or to `joiningUpTo`) and the conditions; returns the keys that were
     /// not matched.
-    private func appendFromAndWhere(_ builder: inout SQLBuilder, joiningUpTo topLevel: QueryLevel = .patient)
+    private func appendFromAndWhere(
+        _ builder: inout SQLBuilder, joiningUpTo topLevel: QueryLevel = .patient
+    )
         -> [Tag]
     {
         builder.append(" FROM ")

@@ -43,7 +43,10 @@ struct FindResultAssembler {
                 if level == .study {
                     let modalities = try row.text(column + 3)
                     overlay.append(
-                        (.modalitiesInStudy, .CS, modalities.isEmpty ? [] : modalities.split(separator: "\\").map(String.init)))
+                        (
+                            .modalitiesInStudy, .CS,
+                            modalities.isEmpty ? [] : modalities.split(separator: "\\").map(String.init)
+                        ))
                     overlay.append((.numberOfStudyRelatedSeries, .IS, [String(try row.integer(column + 4))]))
                     overlay.append((.numberOfStudyRelatedInstances, .IS, [String(try row.integer(column + 5))]))
                 }
@@ -75,7 +78,9 @@ struct FindResultAssembler {
         return result
     }
 
-    private mutating func merge(_ level: QueryLevel, id: Int64, json: String, into result: inout DataSet)
+    private mutating func merge(
+        _ level: QueryLevel, id: Int64, json: String, into result: inout DataSet
+    )
         throws(IndexStoreError)
     {
         let attributes: DataSet

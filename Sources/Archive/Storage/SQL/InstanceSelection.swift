@@ -107,7 +107,9 @@ package struct SingleStepProgram<Output: Sendable>: SQLProgram {
 /// The read-only operations of `IndexStore` other than `find`, as programs.
 package enum IndexReadPrograms {
     /// `IndexStore.instances`.
-    package static func instances(_ selector: InstanceSelector, scope: AccessScope, dialect: SQLDialect)
+    package static func instances(
+        _ selector: InstanceSelector, scope: AccessScope, dialect: SQLDialect
+    )
         -> SingleStepProgram<[StoredInstance]>
     {
         var builder = SQLBuilder(dialect, InstanceSelection.currentInstances + " WHERE ")
@@ -144,7 +146,9 @@ package enum IndexReadPrograms {
     }
 
     /// `IndexStore.referencedBlobKeys`.
-    package static func referencedBlobKeys(among keys: [BlobKey], scope: AccessScope, dialect: SQLDialect)
+    package static func referencedBlobKeys(
+        among keys: [BlobKey], scope: AccessScope, dialect: SQLDialect
+    )
         -> SingleStepProgram<Set<BlobKey>>
     {
         var statements: [SQLStatement] = []
@@ -211,7 +215,9 @@ package enum IndexReadPrograms {
     }
 
     /// `IndexStore.statistics`, from the patients' counters.
-    package static func statistics(scope: AccessScope, dialect: SQLDialect)
+    package static func statistics(
+        scope: AccessScope, dialect: SQLDialect
+    )
         -> SingleStepProgram<[TenantStatistics]>
     {
         var builder = SQLBuilder(

@@ -164,7 +164,9 @@ package struct RegistrationProgram: SQLProgram {
         return statements
     }
 
-    private func lookups(_ select: String, keyColumn: String, alias: String, tenant: TenantID, keys: [String])
+    private func lookups(
+        _ select: String, keyColumn: String, alias: String, tenant: TenantID, keys: [String]
+    )
         -> [SQLStatement]
     {
         keys.chunked(500).map { chunk in
@@ -210,7 +212,9 @@ package struct RegistrationProgram: SQLProgram {
 
     // MARK: - Planning
 
-    private mutating func apply(_ item: PreparedRegistration, to writes: inout WritePlan) throws(IndexStoreError)
+    private mutating func apply(
+        _ item: PreparedRegistration, to writes: inout WritePlan
+    ) throws(IndexStoreError)
         -> RegistrationOutcome
     {
         let tenant = item.tenant
@@ -343,23 +347,37 @@ package struct RegistrationProgram: SQLProgram {
         skipping created: Set<QueryLevel>, writes: inout WritePlan
     ) throws(IndexStoreError) {
         if !created.contains(.series), var entity = series[seriesKey] {
-            for (tag, kept, received) in try entity.document.differences(from: item.documents.series, excluding: .seriesInstanceUID) {
+            for (tag, kept, received) in try entity.document.differences(
+                from: item.documents.series, excluding: .seriesInstanceUID)
+            {
                 writes.conflicts.append(
-                    conflict(.series, seriesKey: seriesKey, studyKey: studyKey, item: item, tag: tag, kept: kept, received: received))
+                    conflict(
+                        .series, seriesKey: seriesKey, studyKey: studyKey, item: item, tag: tag, kept: kept,
+                        received: received))
             }
             series[seriesKey] = entity
         }
         if !created.contains(.study), var entity = studies[studyKey] {
-            for (tag, kept, received) in try entity.document.differences(from: item.documents.study, excluding: .studyInstanceUID) {
+            for (tag, kept, received) in try entity.document.differences(
+                from: item.documents.study, excluding: .studyInstanceUID)
+            {
                 writes.conflicts.append(
-                    conflict(.study, seriesKey: nil, studyKey: studyKey, item: item, tag: tag, kept: kept, received: received))
+                    conflict(
+                        .study, seriesKey: nil, studyKey: studyKey, item: item, tag: tag, kept: kept, received: received
+                    ))
             }
             studies[studyKey] = entity
         }
-        if !created.contains(.patient), let patientKey = studies[studyKey]?.patientKey, var entity = patients[patientKey] {
-            for (tag, kept, received) in try entity.document.differences(from: item.documents.patient, excluding: .patientID) {
+        if !created.contains(.patient), let patientKey = studies[studyKey]?.patientKey,
+            var entity = patients[patientKey]
+        {
+            for (tag, kept, received) in try entity.document.differences(
+                from: item.documents.patient, excluding: .patientID)
+            {
                 writes.conflicts.append(
-                    conflict(.patient, seriesKey: nil, studyKey: nil, patientKey: patientKey, item: item, tag: tag, kept: kept, received: received))
+                    conflict(
+                        .patient, seriesKey: nil, studyKey: nil, patientKey: patientKey, item: item, tag: tag,
+                        kept: kept, received: received))
             }
             patients[patientKey] = entity
         }
@@ -471,7 +489,9 @@ struct StoredDocument: Sendable {
     /// The attributes of `received` (another level document's JSON) whose values differ from those kept, both
     /// present and not empty, except `excluded` (the level's key, compared apart): (tag, kept, received) as
     /// one-attribute DICOM JSON.
-    mutating func differences(from received: String, excluding excluded: Tag) throws(IndexStoreError)
+    mutating func differences(
+        from received: String, excluding excluded: Tag
+    ) throws(IndexStoreError)
         -> [(Tag, String, String)]
     {
         if received == json { return [] }

@@ -199,9 +199,17 @@ struct WritePlan {
             builder.append(", ")
             references.patient(conflict.patientKey, into: &builder)
             builder.append(", ")
-            if let studyKey = conflict.studyKey { references.study(studyKey, into: &builder) } else { builder.append("NULL") }
+            if let studyKey = conflict.studyKey {
+                references.study(studyKey, into: &builder)
+            } else {
+                builder.append("NULL")
+            }
             builder.append(", ")
-            if let seriesKey = conflict.seriesKey { references.series(seriesKey, into: &builder) } else { builder.append("NULL") }
+            if let seriesKey = conflict.seriesKey {
+                references.series(seriesKey, into: &builder)
+            } else {
+                builder.append("NULL")
+            }
             builder.append(", ")
             if let instanceKey = conflict.instanceKey {
                 references.instance(instanceKey, into: &builder)
