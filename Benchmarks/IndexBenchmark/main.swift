@@ -3,7 +3,7 @@
 // queries: patient ID, patient name wildcard, date range, modality, accession number. Run by scripts/bench-index.
 //
 //   IndexBenchmark [--backend sqlite|postgres|both] [--studies N] [--instances-per-study N] [--batch N]
-//                  [--queries N] [--limit N] [--data DIR] [--postgres-url URL]
+//                  [--queries N] [--limit N] [--data DIR] [--postgres-url URL] [--only QUERY-NAME-PREFIX]
 //
 // The SQLite file (DIR/index-<studies>.sqlite) and the PostgreSQL schema (bench_<studies>) are kept between runs:
 // loading is skipped when they already hold the requested number of instances.
@@ -25,6 +25,8 @@ struct Options {
     var limit = 100
     var data = "bench-data/index"
     var postgresURL = ProcessInfo.processInfo.environment["NUAGE_TEST_POSTGRES_URL"]
+    /// Only the query kinds whose name starts with this (for profiling one).
+    var only: String?
 
     init(arguments: [String]) throws {
         var iterator = arguments.dropFirst().makeIterator()
@@ -50,6 +52,7 @@ struct Options {
             case "--limit": limit = try integer(argument)
             case "--data": data = try value(argument)
             case "--postgres-url": postgresURL = try value(argument)
+            case "--only": only = try value(argument)
             default: throw BenchmarkError("unknown argument \(argument)")
             }
         }
@@ -289,7 +292,7 @@ func run(
         "| \(backend) study query (limit \(options.limit)) | p50 ms | p95 ms | p99 ms | mean matches | total when cut |"
     )
     print("|---|---:|---:|---:|---:|---:|")
-    for kind in kinds {
+    for kind in kinds where options.only.map({ kind.name.hasPrefix($0) }) ?? true {
         var generator = SeededGenerator(state: 42)
         var timings: [Double] = []
         var matched = 0

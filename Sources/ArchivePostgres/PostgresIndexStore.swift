@@ -198,11 +198,12 @@ public struct PostgresIndexStore: IndexStore {
         try await read(IndexReadPrograms.statistics(scope: scope, dialect: .postgres))
     }
 
-    /// Updates the query planner's statistics (`ANALYZE`); worth running after a large import.
+    /// Updates the query planner's statistics and the visibility map (`VACUUM (ANALYZE)`, which index-only scans
+    /// need); worth running after a large import (autovacuum gets there eventually).
     public func analyze() async throws {
         let logger = self.logger
         try await client.withConnection { connection in
-            try await Self.drain(connection.query("ANALYZE", logger: logger))
+            try await Self.drain(connection.query("VACUUM (ANALYZE)", logger: logger))
         }
     }
 

@@ -1,9 +1,9 @@
 import DICOMCore
 import DICOMDictionary
-import NIOCore
 
-/// `IndexStore.find`: PS3.4 §C.2 matching translated to one SELECT with bound arguments, then, when the page does
-/// not hold every match, a COUNT for `totalCount`.
+/// `IndexStore.find`: PS3.4 §C.2 matching translated to SQL with bound arguments. One SELECT reads the page (the
+/// ids of the matches in an inner query, then their rows); when the page does not hold every match, a COUNT gives
+/// `totalCount` (a study query on ModalitiesInStudy alone is counted on the series index). `limit: 0` only counts.
 ///
 /// Translation of each matching key (`QueryAttributeCatalogue` decides which keys are matched):
 /// - single value: `column = ?`; PN on the case-folded column with the case-folded value;
@@ -15,7 +15,7 @@ import NIOCore
 /// - DA range: `column >= ? AND column <= ?` on YYYYMMDD text; TM range likewise on HHMMSS.FFFFFF, from the start
 ///   of the lower bound to the end of the upper one; open bounds are left out; with `combinesDateAndTime`,
 ///   StudyDate and StudyTime ranges form one date-time range;
-/// - ModalitiesInStudy: the study is among those of the series with the modality (`s.id IN (SELECT study_fk …)`).
+/// - ModalitiesInStudy: `EXISTS` a series of the study with the modality.
 /// Keys that the index does not match (or whose condition does not fit the attribute, such as a DT range on a
 /// text attribute) are reported in `unmatchedKeys` and returned like any return key. Results are in the order the
 /// rows were created (the level's id), which is stable across pages.
@@ -37,11 +37,15 @@ package struct FindProgram: SQLProgram {
         self.dialect = dialect
     }
 
+    /// The page: the ids of the matches first (an inner query that needs only indexes and the joins its
+    /// conditions use), then the wide rows of those ids alone, so that no sort or scan carries the JSON documents.
     package mutating func start() throws -> SQLProgramStep<IndexQueryResult> {
+        let alias = query.level.alias
         var builder = SQLBuilder(dialect, "SELECT ")
         builder.append(FindColumns.selectList(for: query.level, dialect: dialect))
-        unmatchedKeys = appendFromAndWhere(&builder)
-        builder.append(" ORDER BY \(query.level.alias).id")
+        builder.append(" FROM \(FindColumns.fromClause(for: query.level)) WHERE \(alias).id IN (SELECT \(alias).id")
+        unmatchedKeys = appendFromAndWhere(&builder, joiningUpTo: highestLevelMatched())
+        builder.append(" ORDER BY \(alias).id")
         if let limit = query.limit {
             // One more than asked, to learn whether the page was cut.
             builder.append(" LIMIT ")
@@ -53,6 +57,7 @@ package struct FindProgram: SQLProgram {
             builder.append(" OFFSET ")
             builder.bind(.integer(Int64(query.offset)))
         }
+        builder.append(") ORDER BY \(alias).id")
         return .run([builder.statement])
     }
 
@@ -65,15 +70,37 @@ package struct FindProgram: SQLProgram {
             pageRows = rows
             if isCutAtEnd || (query.offset > 0 && rows.isEmpty) {
                 stage = .count
-                var builder = SQLBuilder(dialect, "SELECT COUNT(*)")
-                _ = appendFromAndWhere(&builder, joiningUpTo: highestLevelMatched())
-                return .run([builder.statement])
+                return .run([modalitiesOnlyCount() ?? count()])
             }
             return .finished(try result(totalCount: query.offset > 0 ? query.offset + rows.count : nil))
         case .count:
             let total = try results.first?.first?.int(0) ?? 0
             return .finished(try result(totalCount: total))
         }
+    }
+
+    private func count() -> SQLStatement {
+        var builder = SQLBuilder(dialect, "SELECT COUNT(*)")
+        _ = appendFromAndWhere(&builder, joiningUpTo: highestLevelMatched())
+        return builder.statement
+    }
+
+    /// A study query whose only condition is ModalitiesInStudy is counted on the series index alone
+    /// (tenant, modality, study), without reading a study: the common "all CT studies" query.
+    private func modalitiesOnlyCount() -> SQLStatement? {
+        guard query.level == .study, query.matchKeys.count == 1, query.matchKeys[0].tag == .modalitiesInStudy
+        else { return nil }
+        var builder = SQLBuilder(
+            dialect, "SELECT COUNT(DISTINCT modality_series.study_fk) FROM series modality_series WHERE ")
+        builder.appendTenantFilter("modality_series.tenant", scope)
+        for key in query.matchKeys {
+            builder.append(" AND ")
+            guard
+                appendCondition(
+                    key.condition, kind: .text, tag: .modality, column: "modality_series.modality", to: &builder)
+            else { return nil }
+        }
+        return builder.statement
     }
 
     private enum Stage {
@@ -117,7 +144,13 @@ package struct FindProgram: SQLProgram {
         builder.append(" FROM ")
         builder.append(FindColumns.fromClause(for: query.level, upTo: topLevel))
         builder.append(" WHERE ")
-        builder.appendTenantFilter("\(query.level.alias).tenant", scope)
+        // Every joined table is filtered by tenant: the schema already ties a row's tenant to its parent's, but
+        // the planner needs the tenant to use indexes that start with it (patients by name, studies by date…).
+        for (index, level) in query.level.levelsFromPatient.reversed().enumerated() where level.depth >= topLevel.depth
+        {
+            if index > 0 { builder.append(" AND ") }
+            builder.appendTenantFilter("\(level.alias).tenant", scope)
+        }
         var unmatched: [Tag] = []
         let combined = combinedDateTimeRange()
         for key in query.matchKeys {
@@ -192,11 +225,11 @@ package struct FindProgram: SQLProgram {
             builder.append("\(column) IN ")
             builder.bindList(integers.map(SQLValue.integer))
         case (.modalitiesInStudy, .singleValue), (.modalitiesInStudy, .wildcard), (.modalitiesInStudy, .list):
-            // Uncorrelated, so that the planner reads the series index once (tenant, modality, study) rather than
-            // probing the series of every study.
-            builder.append("s.id IN (SELECT modality_series.study_fk FROM series modality_series WHERE ")
-            builder.appendTenantFilter("modality_series.tenant", scope)
-            builder.append(" AND ")
+            // Correlated: a filter probing the series index (tenant, study, modality), so that the planner keeps
+            // driving from the other conditions' indexes (an uncorrelated IN list would drive SQLite's plan).
+            builder.append(
+                "EXISTS (SELECT 1 FROM series modality_series WHERE modality_series.tenant = s.tenant"
+                    + " AND modality_series.study_fk = s.id AND ")
             guard
                 appendCondition(
                     condition, kind: .text, tag: .modality, column: "modality_series.modality", to: &builder)
