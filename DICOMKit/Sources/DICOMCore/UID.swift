@@ -18,6 +18,26 @@ public struct UID: RawRepresentable, Hashable, Sendable, ExpressibleByStringLite
 
     public var description: String { rawValue }
 
+    /// Whether the identifier has the shape of one: 1–64 characters, digits separated by single dots, no empty
+    /// component. Unlike `isValid` it tolerates leading zeros, which stored objects from real modalities have.
+    public var isWellFormed: Bool {
+        let utf8 = rawValue.utf8
+        guard (1...64).contains(utf8.count), utf8.first != UInt8(ascii: "."), utf8.last != UInt8(ascii: ".")
+        else { return false }
+        var previousWasDot = false
+        for byte in utf8 {
+            if byte == UInt8(ascii: ".") {
+                if previousWasDot { return false }
+                previousWasDot = true
+            } else if (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) {
+                previousWasDot = false
+            } else {
+                return false
+            }
+        }
+        return true
+    }
+
     /// Whether the identifier follows PS3.5 §9.1: 1–64 characters, components of digits separated by single
     /// dots, no component with a leading zero unless it is the single digit 0.
     public var isValid: Bool {

@@ -171,3 +171,20 @@ struct DataElementValuesTests {
         #expect(try DataSet().extendedOffsetTable() == nil)
     }
 }
+
+@Suite struct UIDShapeTests {
+    @Test(arguments: ["1.2.840.10008.1.2", "1.2.03.4", "0"])
+    func wellFormedAcceptsDigitsAndDotsWithLeadingZeros(_ text: String) {
+        #expect(UID(text).isWellFormed)
+    }
+
+    @Test(arguments: ["", ".1.2", "1.2.", "1..2", "1.2.a", String(repeating: "1", count: 65)])
+    func wellFormedRejectsEmptyComponentsLettersAndLength(_ text: String) {
+        #expect(!UID(text).isWellFormed)
+    }
+
+    @Test func validRejectsLeadingZerosThatWellFormedTolerates() {
+        #expect(!UID("1.2.03.4").isValid)
+        #expect(UID("1.2.3.4").isValid)
+    }
+}

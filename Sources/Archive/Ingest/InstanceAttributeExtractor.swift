@@ -84,21 +84,7 @@ enum InstanceAttributeExtractor {
         case .strict:
             return UID(text).isValid
         case .lenient:
-            let utf8 = text.utf8
-            guard (1...64).contains(utf8.count), utf8.first != UInt8(ascii: "."), utf8.last != UInt8(ascii: ".")
-            else { return false }
-            var previousWasDot = false
-            for byte in utf8 {
-                if byte == UInt8(ascii: ".") {
-                    if previousWasDot { return false }
-                    previousWasDot = true
-                } else if (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) {
-                    previousWasDot = false
-                } else {
-                    return false
-                }
-            }
-            return true
+            return UID(text).isWellFormed
         }
     }
 

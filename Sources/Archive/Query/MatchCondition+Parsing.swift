@@ -59,7 +59,8 @@ extension MatchCondition {
             let uids = trimmed.split(separator: "\\", omittingEmptySubsequences: false).map {
                 ValueText.trimmed($0, vr: .UI)
             }
-            for uid in uids where !isWellFormedUID(uid) {
+            // Leading zeros are tolerated: stored objects have them, and queries must find those objects.
+            for uid in uids where !UID(uid).isWellFormed {
                 throw InvalidMatchValue(vr: vr, reason: "not a UID or a backslash-separated list of UIDs")
             }
             return uids.count == 1 ? .singleValue(uids[0]) : .list(uids)
@@ -73,26 +74,6 @@ extension MatchCondition {
         case .AS, .AT, .DS, .FD, .FL, .OB, .OD, .OF, .OL, .OV, .OW, .SL, .SQ, .SS, .SV, .UL, .UN, .US, .UV:
             return .singleValue(trimmed)
         }
-    }
-
-    /// Digits and dots, 1 to 64 characters, no empty component (PS3.5 §9.1; leading zeros are tolerated, as stored
-    /// objects have them).
-    static func isWellFormedUID(_ uid: String) -> Bool {
-        let bytes = uid.utf8
-        guard (1...64).contains(bytes.count), bytes.first != UInt8(ascii: "."), bytes.last != UInt8(ascii: ".")
-        else { return false }
-        var previousWasDot = false
-        for byte in bytes {
-            if byte == UInt8(ascii: ".") {
-                if previousWasDot { return false }
-                previousWasDot = true
-            } else if (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) {
-                previousWasDot = false
-            } else {
-                return false
-            }
-        }
-        return true
     }
 }
 
