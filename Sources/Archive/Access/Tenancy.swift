@@ -2,7 +2,7 @@
 ///
 /// A short slug of lower-case ASCII letters, digits and hyphens (1–63 characters): it appears in index rows, blob
 /// keys, URLs and logs, so it must be safe in all of them.
-public struct TenantID: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct TenantID: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
     public let rawValue: String
 
     /// Nil when the text is not a valid slug.
@@ -43,7 +43,7 @@ public struct Principal: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// What a principal does in its establishment; policy decides what each role may reach.
-public enum Role: String, Hashable, Sendable, CaseIterable {
+public enum Role: String, Hashable, Sendable, Codable, CaseIterable {
     case radiologist, technologist, referringPhysician, establishmentAdministrator, serviceOperator, modality
 }
 

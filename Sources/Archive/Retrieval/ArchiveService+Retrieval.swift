@@ -1,0 +1,37 @@
+public import NIOCore
+
+extension ArchiveService {
+    /// Matches a query (C-FIND, QIDO-RS) over what the context may read, as PS3.4 §C.2 describes.
+    public func find(_ query: IndexQuery, context: AccessContext) async throws -> IndexQueryResult {
+        let scope = try policy.scope(for: context, action: .read)
+        return try await index.find(query, scope: scope)
+    }
+
+    /// The current versions of the instances that the selector names and the context may read, in study, series,
+    /// instance number and SOP Instance UID order (C-MOVE, C-GET, WADO-RS). Empty when nothing matches: another
+    /// establishment's data is indistinguishable from no data.
+    public func instances(_ selector: InstanceSelector, context: AccessContext) async throws -> [StoredInstance] {
+        let scope = try policy.scope(for: context, action: .read)
+        return try await index.instances(selector, scope: scope)
+    }
+
+    /// Reads a stored instance as received, a chunk at a time (never the whole object in memory), inside `body`.
+    ///
+    /// The instance must come from `instances(_:context:)` or `find` under a context that may read its tenant; the
+    /// blob read is scoped again here, so a `StoredInstance` of another tenant reaches nothing.
+    public func withContent<Result: Sendable>(
+        of instance: StoredInstance, context: AccessContext, chunkSize: Int? = nil,
+        _ body: (BlobChunks) async throws -> Result
+    ) async throws -> Result {
+        let scope = try policy.scope(for: context, action: .read)
+        return try await blobs.withChunks(
+            of: instance.object.blobKey, chunkSize: chunkSize ?? configuration.readChunkSize, scope: scope, body)
+    }
+
+    /// A stored instance as received, whole in memory: for small objects (a header, a report); use
+    /// `withContent(of:context:_:)` for images.
+    public func content(of instance: StoredInstance, context: AccessContext) async throws -> ByteBuffer {
+        let scope = try policy.scope(for: context, action: .read)
+        return try await blobs.read(instance.object.blobKey, scope: scope)
+    }
+}
