@@ -72,12 +72,13 @@ struct DataOptions: ParsableArguments {
         let session = marksSession ? try SessionMarker(folder: dataFolder) : nil
         let crashed = session?.previousSessionCrashed ?? false
         let result = try await BlockingIO.withBlockingIO(threads: ioThreads) { io in
-            try await withIndex(logger: logger) { index in
+            try await withIndex(logger: logger) { index, directory in
                 try await index.prepare()
                 let blobs = FileBlobStore(root: blobsFolder, io: io)
                 let archive = ArchiveService(
                     index: index, blobs: blobs, io: io, configuration: configuration, logger: logger)
                 if isNew { try await createDefaultTenant(archive) }
+                try await recordDefaultTenant(in: directory)
                 return try await body(archive, crashed)
             }
         }
@@ -106,18 +107,39 @@ struct DataOptions: ParsableArguments {
         printError("nuage: created the data folder \(dataFolder) with the tenant \"default\"")
     }
 
+    /// Opens the index's database and runs `body` with its directory (tenants, AE titles, accounts, API keys),
+    /// for the commands that administer it; safe while a server uses the same database.
+    func withDirectory<Result: Sendable>(_ body: (any DirectoryStore) async throws -> Result) async throws -> Result {
+        _ = try prepareFolder()
+        return try await withIndex(logger: makeLogger()) { index, directory in
+            try await index.prepare()
+            try await recordDefaultTenant(in: directory)
+            return try await body(directory)
+        }
+    }
+
+    /// A directory without any establishment gets `default` (DESIGN §7), so that an empty archive receives at once.
+    private func recordDefaultTenant(in directory: any DirectoryStore) async throws {
+        guard try await directory.tenants().isEmpty else { return }
+        do {
+            try await directory.createTenant(TenantRecord(id: .defaultTenant, name: "Default establishment"))
+        } catch let error as DirectoryError where error.code == .alreadyExists {
+            // Another process created it meanwhile.
+        }
+    }
+
     private func withIndex<Result: Sendable>(
-        logger: Logger, _ body: (any IndexStore) async throws -> Result
+        logger: Logger, _ body: (any IndexStore, any DirectoryStore) async throws -> Result
     ) async throws -> Result {
         switch backend {
         case .sqlite:
             let index = try SQLiteIndexStore(path: indexPath, logger: logger)
-            return try await body(index)
+            return try await body(index, index.directory)
         case .postgres:
             guard let postgresURL else { throw ValidationError("--backend postgres needs --postgres-url") }
             let configuration = try PostgresIndexStore.Configuration(url: postgresURL, schema: postgresSchema)
             return try await PostgresIndexStore.withIndexStore(configuration, logger: logger) { index in
-                try await body(index)
+                try await body(index, index.directory)
             }
         }
     }
