@@ -59,7 +59,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "DICOMFuzzer",
-            dependencies: ["DICOM", "DICOMCore", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["DICOM", "DICOMCore", "DICOMJSON", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "DICOMCoreTests", dependencies: ["DICOMCore"], swiftSettings: swiftSettings),
