@@ -18,10 +18,17 @@ let package = Package(
         .package(path: "DICOMKit"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
-        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        // 3.x or 4.x: jwt-kit 5.7 needs 4.x.
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
     ],
     targets: [
         .target(
@@ -59,6 +66,42 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // DICOMweb (PS3.18) and the admin API as Hummingbird routes, and HTTP authentication → AccessContext.
+        .target(
+            name: "WebService",
+            dependencies: [
+                "Archive",
+                .product(name: "DICOMCore", package: "DICOMKit"),
+                .product(name: "DICOMDictionary", package: "DICOMKit"),
+                .product(name: "DICOM", package: "DICOMKit"),
+                .product(name: "DICOMJSON", package: "DICOMKit"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The composition root: configuration, the archive's stores, the service group (HTTP; DIMSE later).
+        .target(
+            name: "NuageServer",
+            dependencies: [
+                "Archive", "ArchiveSQLite", "ArchivePostgres", "WebService",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "nuage",
             dependencies: [
@@ -69,7 +112,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-                "Archive", "ArchiveSQLite", "ArchivePostgres",
+                "Archive", "ArchiveSQLite", "ArchivePostgres", "NuageServer",
             ],
             swiftSettings: swiftSettings
         ),
@@ -119,6 +162,24 @@ let package = Package(
                 .product(name: "DICOMCore", package: "DICOMKit"),
                 .product(name: "DICOM", package: "DICOMKit"),
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WebServiceTests",
+            dependencies: [
+                "WebService", "NuageServer", "Archive", "ArchiveSQLite",
+                .product(name: "DICOMCore", package: "DICOMKit"),
+                .product(name: "DICOMDictionary", package: "DICOMKit"),
+                .product(name: "DICOM", package: "DICOMKit"),
+                .product(name: "DICOMJSON", package: "DICOMKit"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,9 +1,8 @@
 import Archive
-import ArchivePostgres
-import ArchiveSQLite
 import ArgumentParser
 import Glibc
 import Logging
+import NuageServer
 
 /// Which index a command uses.
 enum IndexBackend: String, ExpressibleByArgument, CaseIterable {
@@ -67,81 +66,32 @@ struct DataOptions: ParsableArguments {
         configuration: ArchiveConfiguration = ArchiveConfiguration(), marksSession: Bool,
         _ body: (ArchiveService, _ previousSessionCrashed: Bool) async throws -> Result
     ) async throws -> Result {
-        let logger = makeLogger()
-        let isNew = try prepareFolder()
+        // The marker lives in the data folder, which must exist first (a new folder is still seen as new: its blobs
+        // folder is missing).
+        if marksSession && mkdir(dataFolder, 0o750) != 0 && errno != EEXIST {
+            throw CommandFailure("cannot create the data folder \(dataFolder): \(String(cString: strerror(errno)))")
+        }
         let session = marksSession ? try SessionMarker(folder: dataFolder) : nil
         let crashed = session?.previousSessionCrashed ?? false
-        let result = try await BlockingIO.withBlockingIO(threads: ioThreads) { io in
-            try await withIndex(logger: logger) { index, directory in
-                try await index.prepare()
-                let blobs = FileBlobStore(root: blobsFolder, io: io)
-                let archive = ArchiveService(
-                    index: index, blobs: blobs, io: io, configuration: configuration, logger: logger)
-                if isNew { try await createDefaultTenant(archive) }
-                try await recordDefaultTenant(in: directory)
-                return try await body(archive, crashed)
-            }
+        let result = try await storage.withArchive(configuration: configuration, logger: makeLogger()) {
+            archive, _, isNew in
+            if isNew { printError("nuage: created the data folder \(dataFolder) with the tenant \"default\"") }
+            return try await body(archive, crashed)
         }
         session?.removeStale()
         return result
     }
 
-    /// Creates the data folder and its blobs folder; true when they did not exist.
-    private func prepareFolder() throws -> Bool {
-        var created = false
-        for folder in [dataFolder, blobsFolder] {
-            if mkdir(folder, 0o750) == 0 {
-                created = true
-            } else if errno != EEXIST {
-                throw CommandFailure("cannot create the data folder \(folder): \(String(cString: strerror(errno)))")
-            }
-        }
-        return created
-    }
-
-    /// The embedded default must just work: an empty archive gets the tenant `default`, ready to receive.
-    private func createDefaultTenant(_ archive: ArchiveService) async throws {
-        let context = AccessContext.system(.defaultTenant, task: "setup")
-        let scope = try archive.policy.scope(for: context, action: .write)
-        try await archive.blobs.prepare(tenant: .defaultTenant, scope: scope)
-        printError("nuage: created the data folder \(dataFolder) with the tenant \"default\"")
-    }
-
-    /// Opens the index's database and runs `body` with its directory (tenants, AE titles, accounts, API keys),
-    /// for the commands that administer it; safe while a server uses the same database.
+    /// Opens the index's database and runs `body` with its directory (see `ArchiveStorage.withDirectory`).
     func withDirectory<Result: Sendable>(_ body: (any DirectoryStore) async throws -> Result) async throws -> Result {
-        _ = try prepareFolder()
-        return try await withIndex(logger: makeLogger()) { index, directory in
-            try await index.prepare()
-            try await recordDefaultTenant(in: directory)
-            return try await body(directory)
-        }
+        try await storage.withDirectory(logger: makeLogger(), body)
     }
 
-    /// A directory without any establishment gets `default` (DESIGN §7), so that an empty archive receives at once.
-    private func recordDefaultTenant(in directory: any DirectoryStore) async throws {
-        guard try await directory.tenants().isEmpty else { return }
-        do {
-            try await directory.createTenant(TenantRecord(id: .defaultTenant, name: "Default establishment"))
-        } catch let error as DirectoryError where error.code == .alreadyExists {
-            // Another process created it meanwhile.
-        }
-    }
-
-    private func withIndex<Result: Sendable>(
-        logger: Logger, _ body: (any IndexStore, any DirectoryStore) async throws -> Result
-    ) async throws -> Result {
-        switch backend {
-        case .sqlite:
-            let index = try SQLiteIndexStore(path: indexPath, logger: logger)
-            return try await body(index, index.directory)
-        case .postgres:
-            guard let postgresURL else { throw ValidationError("--backend postgres needs --postgres-url") }
-            let configuration = try PostgresIndexStore.Configuration(url: postgresURL, schema: postgresSchema)
-            return try await PostgresIndexStore.withIndexStore(configuration, logger: logger) { index in
-                try await body(index, index.directory)
-            }
-        }
+    /// The data folder and index these options name.
+    var storage: ArchiveStorage {
+        ArchiveStorage(
+            dataFolder: dataFolder, backend: backend == .postgres ? .postgres : .sqlite, postgresURL: postgresURL,
+            postgresSchema: postgresSchema, ioThreads: ioThreads)
     }
 
     /// Every tenant with data in the folder, and `default`.

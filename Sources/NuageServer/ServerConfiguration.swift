@@ -1,0 +1,107 @@
+public import Configuration
+public import Foundation
+import SystemPackage
+public import WebService
+
+/// Everything `nuage serve` reads from its configuration: one JSON file (optional) and environment variables
+/// `NUAGE_…`, which win over the file (swift-configuration). Every key is documented in docs/configuration.md.
+///
+/// Keys are dotted (`http.port`); the file nests them (`{"http": {"port": 8080}}`) and the environment spells
+/// them `NUAGE_HTTP_PORT`. A value that cannot be used (a port of 70000, an unknown backend) throws
+/// `ConfigurationError` naming the key, before anything starts.
+public struct ServerConfiguration: Sendable {
+    public var storage: ArchiveStorage
+    public var httpHost: String
+    public var httpPort: Int
+    public var web: WebServiceConfiguration
+    /// Cache series metadata (derived data, `<data>/cache/`).
+    public var cachesMetadata: Bool
+    /// A JWKS file (RFC 7517) whose keys verify bearer JWTs.
+    public var jwksFile: String?
+    /// A shared secret verifying HS256 bearer JWTs (for identity providers that sign with one).
+    public var jwtHMACSecret: String?
+    /// The password of the `admin` account created on first start; generated and printed once when absent.
+    public var adminPassword: String?
+    /// swift-log level of the server's logger.
+    public var logLevel: String
+
+    public init(
+        storage: ArchiveStorage = ArchiveStorage(), httpHost: String = "0.0.0.0", httpPort: Int = 8080,
+        web: WebServiceConfiguration = WebServiceConfiguration(), cachesMetadata: Bool = true,
+        jwksFile: String? = nil, jwtHMACSecret: String? = nil, adminPassword: String? = nil, logLevel: String = "info"
+    ) {
+        self.storage = storage
+        self.httpHost = httpHost
+        self.httpPort = httpPort
+        self.web = web
+        self.cachesMetadata = cachesMetadata
+        self.jwksFile = jwksFile
+        self.jwtHMACSecret = jwtHMACSecret
+        self.adminPassword = adminPassword
+        self.logLevel = logLevel
+    }
+
+    /// The configuration from the environment (`NUAGE_*`) and, when given, a JSON file (`NUAGE_CONFIG_FILE` or
+    /// `file`), the environment winning.
+    public static func load(
+        environment: [String: String] = ProcessInfo.processInfo.environment, file: String? = nil
+    ) async throws -> ServerConfiguration {
+        let environmentProvider = EnvironmentVariablesProvider(
+            environmentVariables: environment,
+            secretsSpecifier: .specific(["NUAGE_ADMIN_PASSWORD", "NUAGE_AUTH_JWT_SECRET", "NUAGE_INDEX_POSTGRES_URL"])
+        ).prefixKeys(with: ["nuage"])
+        var providers: [any ConfigProvider] = [environmentProvider]
+        if let path = file ?? environment["NUAGE_CONFIG_FILE"] {
+            providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(path)))
+        }
+        return try ServerConfiguration(reader: ConfigReader(providers: providers))
+    }
+
+    /// The configuration from a reader (the keys of docs/configuration.md).
+    public init(reader config: ConfigReader) throws {
+        let backendName = config.string(forKey: "index.backend", default: "sqlite")
+        guard let backend = ArchiveStorage.Backend(rawValue: backendName) else {
+            throw ConfigurationError(key: "index.backend", reason: "sqlite or postgres")
+        }
+        let postgresURL = config.string(forKey: "index.postgres.url", isSecret: true)
+        if backend == .postgres && postgresURL == nil {
+            throw ConfigurationError(key: "index.postgres.url", reason: "required with index.backend postgres")
+        }
+        let ioThreads = config.int(forKey: "io.threads", default: 32)
+        guard (1...1024).contains(ioThreads) else { throw ConfigurationError(key: "io.threads", reason: "1 to 1024") }
+        storage = ArchiveStorage(
+            dataFolder: config.string(forKey: "data.folder", default: "./nuage-data"), backend: backend,
+            postgresURL: postgresURL, postgresSchema: config.string(forKey: "index.postgres.schema"),
+            ioThreads: ioThreads)
+        httpHost = config.string(forKey: "http.host", default: "0.0.0.0")
+        httpPort = config.int(forKey: "http.port", default: 8080)
+        guard (0...65535).contains(httpPort) else { throw ConfigurationError(key: "http.port", reason: "0 to 65535") }
+        let root = config.string(forKey: "dicomweb.root", default: "/dicomweb")
+        guard root.hasPrefix("/"), !root.hasSuffix("/"), root.count > 1 else {
+            throw ConfigurationError(key: "dicomweb.root", reason: "a path such as /dicomweb (leading slash, none trailing)")
+        }
+        let maximumResults = config.int(forKey: "dicomweb.maxResults", default: 10_000)
+        guard maximumResults > 0 else { throw ConfigurationError(key: "dicomweb.maxResults", reason: "positive") }
+        let logRounds = config.int(forKey: "auth.scryptLogRounds", default: PasswordHasher.Cost.standard.logRounds)
+        guard (10...20).contains(logRounds) else {
+            throw ConfigurationError(key: "auth.scryptLogRounds", reason: "10 to 20")
+        }
+        web = WebServiceConfiguration(
+            dicomWeb: DICOMWebConfiguration(root: root, maximumSearchResults: maximumResults),
+            corsOrigins: config.stringArray(forKey: "http.corsOrigins", default: []),
+            passwordCost: PasswordHasher.Cost(logRounds: logRounds))
+        cachesMetadata = config.bool(forKey: "dicomweb.metadataCache", default: true)
+        jwksFile = config.string(forKey: "auth.jwksFile")
+        jwtHMACSecret = config.string(forKey: "auth.jwtSecret", isSecret: true)
+        adminPassword = config.string(forKey: "admin.password", isSecret: true)
+        logLevel = config.string(forKey: "log.level", default: "info")
+    }
+}
+
+/// A configuration value that cannot be used.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public var key: String
+    public var reason: String
+
+    public var description: String { "configuration key \(key): \(reason)" }
+}

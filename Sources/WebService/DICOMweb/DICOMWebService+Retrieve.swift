@@ -1,0 +1,278 @@
+import Archive
+import DICOM
+import DICOMCore
+import DICOMDictionary
+import DICOMJSON
+import Hummingbird
+import NIOCore
+
+extension DICOMWebService {
+    /// WADO-RS study, series or instance retrieval (PS3.18 §10.4.1.1.1): multipart/related application/dicom,
+    /// streamed a blob chunk at a time. Every instance's conversion is decided before the first byte goes out, so a
+    /// 406 is never discovered mid-stream.
+    func retrieve(_ request: Request, _ context: WebContext) async throws -> Response {
+        let access = try context.requireAccess()
+        let transfer = try DICOMTransferRequest(accept: request.headers[.accept])
+        guard let selector = try PathUIDs(context).selector else { throw Problem.notFound() }
+        let instances = try await archive.instances(selector, context: access)
+        guard !instances.isEmpty else { throw Problem.notFound("no such study, series or instance") }
+        let plan = try instances.map { ($0, try transfer.conversion(fromStored: $0.object.transferSyntaxUID)) }
+        return streamInstances(plan, access: access)
+    }
+
+    /// A multipart/related response of whole instances, each as stored or converted to another uncompressed syntax.
+    func streamInstances(_ plan: [(StoredInstance, TransferSyntax?)], access: AccessContext) -> Response {
+        let writer = MultipartWriter()
+        let archive = self.archive
+        let body = ResponseBody { output in
+            for (instance, conversion) in plan {
+                if let conversion {
+                    let converted = try await Self.converted(instance, to: conversion, archive: archive, access: access)
+                    try await output.write(
+                        writer.partHeader(
+                            contentType: "application/dicom; transfer-syntax=\(conversion.uid.rawValue)",
+                            contentLength: converted.readableBytes))
+                    try await output.write(converted)
+                } else {
+                    try await archive.withContent(of: instance, context: access) { chunks in
+                        var iterator = chunks.makeAsyncIterator()
+                        let first = try await iterator.next() ?? ByteBuffer()
+                        // A sender may have left out the preamble and "DICM" (pydicom writes data sets that way);
+                        // the blob keeps what was received, a PS3.10 file goes out.
+                        let prefix = Part10Prefix.missing(before: first)
+                        try await output.write(
+                            writer.partHeader(
+                                contentType: "application/dicom; transfer-syntax=\(instance.object.transferSyntaxUID)",
+                                contentLength: Int(instance.object.size) + prefix.readableBytes))
+                        if prefix.readableBytes > 0 { try await output.write(prefix) }
+                        try await output.write(first)
+                        while let chunk = try await iterator.next() { try await output.write(chunk) }
+                    }
+                }
+                try await output.write(writer.partEnd)
+            }
+            try await output.write(writer.closing)
+            try await output.finish(nil)
+        }
+        return Response(
+            status: .ok, headers: [.contentType: writer.contentType(type: "application/dicom")], body: body)
+    }
+
+    /// The instance re-encoded in another uncompressed syntax (whole in memory: native pixel data is rewritten).
+    static func converted(
+        _ instance: StoredInstance, to syntax: TransferSyntax, archive: ArchiveService, access: AccessContext
+    ) async throws -> ByteBuffer {
+        var file = try DICOMFile(bytes: try await archive.content(of: instance, context: access))
+        file.transferSyntax = syntax
+        return try file.encoded()
+    }
+
+    /// WADO-RS metadata (§10.4.1.1.2): DICOM JSON of every instance, bulk values as BulkDataURIs; a series comes from
+    /// the metadata cache, a study from the caches of its series.
+    func metadata(_ request: Request, _ context: WebContext) async throws -> Response {
+        let access = try context.requireAccess()
+        try Self.requireJSON(request)
+        guard let selector = try PathUIDs(context).selector else { throw Problem.notFound() }
+        let instances = try await archive.instances(selector, context: access)
+        guard !instances.isEmpty else { throw Problem.notFound("no such study, series or instance") }
+        let service = serviceURL(request)
+        var body = ByteBuffer()
+        body.writeString("[")
+        var first = true
+        var seriesInOrder: [String] = []
+        var bySeries: [String: [StoredInstance]] = [:]
+        for instance in instances {
+            if bySeries[instance.seriesInstanceUID] == nil { seriesInOrder.append(instance.seriesInstanceUID) }
+            bySeries[instance.seriesInstanceUID, default: []].append(instance)
+        }
+        for series in seriesInOrder {
+            let members = bySeries[series] ?? []
+            let objects: ByteBuffer
+            if case .instance = selector {
+                objects = try await instanceMetadata(members, service: service, access: access)
+            } else {
+                objects = try await metadataCache.metadata(of: members, variant: service) {
+                    try await self.instanceMetadata(members, service: service, access: access)
+                }
+            }
+            guard objects.readableBytes > 0 else { continue }
+            if !first { body.writeString(",") }
+            first = false
+            var remaining = objects
+            body.writeBuffer(&remaining)
+        }
+        body.writeString("]")
+        return Response(status: .ok, headers: [.contentType: "application/dicom+json"], body: .init(byteBuffer: body))
+    }
+
+    /// The DICOM JSON objects of instances, comma-separated (no brackets), read from their blobs up to Pixel Data.
+    func instanceMetadata(_ instances: [StoredInstance], service: String, access: AccessContext) async throws
+        -> ByteBuffer
+    {
+        var output = ByteBuffer()
+        for (index, instance) in instances.enumerated() {
+            let url = Self.url(
+                service: service, study: instance.studyInstanceUID, series: instance.seriesInstanceUID,
+                instance: instance.sopInstanceUID)
+            let bytes = try await archive.content(of: instance, context: access)
+            let file = try DICOMFile(bytes: bytes, options: DICOMReadOptions(stopsBeforePixelData: true))
+            var dataSet = file.dataSet
+            if file.stoppedBeforePixelData {
+                let vr: VR = file.transferSyntax.isEncapsulated || (dataSet.bitsAllocated ?? 16) <= 8 ? .OB : .OW
+                dataSet.insert(
+                    DataElement(tag: .pixelData, vr: vr, value: .bulkData(BulkDataReference(.uri(url + "/frames/1")))))
+            }
+            let encoder = DICOMJSONEncoder(bulkDataThreshold: configuration.bulkDataThreshold) { path, _ in
+                path.count == 1 ? "\(url)/bulkdata/\(path[0].hexString)" : nil
+            }
+            if index > 0 { output.writeString(",") }
+            try encoder.encode(dataSet, into: &output)
+        }
+        return output
+    }
+
+    /// WADO-RS frames (§10.4.1.1.3): the listed frames (1-based, comma-separated) of one instance, as
+    /// application/octet-stream for native pixel data and in the stored compressed form otherwise.
+    func frames(_ request: Request, _ context: WebContext) async throws -> Response {
+        let access = try context.requireAccess()
+        let path = try PathUIDs(context)
+        guard let frameList = context.parameters.get("frames") else { throw Problem.notFound() }
+        let pieces = frameList.split(separator: ",", omittingEmptySubsequences: false)
+        let requested = pieces.compactMap { Int($0) }
+        guard !pieces.isEmpty, pieces.count <= 10_000, requested.count == pieces.count,
+            requested.allSatisfy({ $0 >= 1 })
+        else { throw Problem.badRequest("frame numbers are positive integers separated by commas") }
+        let file = try await instanceFile(path, access: access)
+        let frames = try PixelFrames(file)
+        guard let last = requested.max(), last <= frames.count else {
+            throw Problem.notFound("the instance has \(frames.count) frame(s)")
+        }
+        let mediaType = frames.mediaType
+        let accepted = MediaType.acceptList(request.headers[.accept])
+        guard accepted.contains(where: { entry in
+            (entry.admits("multipart", "related")
+                && (entry.parameters["type"].map {
+                    let type = MediaType(parsing: $0)
+                    return type.admits("application", "octet-stream") && mediaType == "application/octet-stream"
+                        || type.essence == mediaType
+                } ?? true))
+                || (entry.essence == mediaType)
+        }) else {
+            throw Problem.notAcceptable("the frames of this instance are available as \(mediaType) only")
+        }
+        let writer = MultipartWriter()
+        var parts: [ByteBuffer] = []
+        for number in requested {
+            let frame = try frames.frame(number)
+            parts.append(writer.partHeader(contentType: frames.partContentType, contentLength: frame.readableBytes))
+            parts.append(frame)
+            parts.append(writer.partEnd)
+        }
+        parts.append(writer.closing)
+        return Response(
+            status: .ok, headers: [.contentType: writer.contentType(type: mediaType)],
+            body: .init(contentsOf: parts))
+    }
+
+    /// WADO-RS bulk data (§10.4.1.1.5): a top-level value of an instance (`bulkdata/{tag}`), as
+    /// application/octet-stream.
+    func bulkData(_ request: Request, _ context: WebContext) async throws -> Response {
+        let access = try context.requireAccess()
+        let path = try PathUIDs(context)
+        guard let text = context.parameters.get("tag"), text.utf8.count == 8, let tag = Tag(hexString: text) else {
+            throw Problem.badRequest("bulk data is named by its tag, eight hexadecimal digits")
+        }
+        let file = try await instanceFile(path, access: access)
+        guard let element = file.dataSet[tag] else { throw Problem.notFound("the instance has no \(text)") }
+        var value: ByteBuffer
+        switch element.value {
+        case .bytes(let bytes): value = bytes
+        case .fragments(let fragments):
+            value = ByteBuffer()
+            for var fragment in fragments.fragments { value.writeBuffer(&fragment) }
+        default: throw Problem.notFound("\(text) is not a bulk value")
+        }
+        let writer = MultipartWriter()
+        return Response(
+            status: .ok, headers: [.contentType: writer.contentType(type: "application/octet-stream")],
+            body: .init(contentsOf: [
+                writer.partHeader(contentType: "application/octet-stream", contentLength: value.readableBytes), value,
+                writer.partEnd, writer.closing,
+            ]))
+    }
+
+    /// The whole Part 10 file of the instance the path names (404 when the caller cannot see it).
+    private func instanceFile(_ path: PathUIDs, access: AccessContext) async throws -> DICOMFile {
+        guard let sopInstanceUID = path.instance else { throw Problem.notFound() }
+        let selector = InstanceSelector.instance(
+            studyInstanceUID: path.study, seriesInstanceUID: path.series, sopInstanceUID: sopInstanceUID)
+        guard let instance = try await archive.instances(selector, context: access).first else {
+            throw Problem.notFound("no such instance")
+        }
+        do {
+            return try DICOMFile(bytes: try await archive.content(of: instance, context: access))
+        } catch {
+            throw Problem(.internalServerError, "the stored instance cannot be read")
+        }
+    }
+
+    /// WADO-URI (PS3.18 §9): `requestType=WADO&studyUID=…&seriesUID=…&objectUID=…`, answering
+    /// `contentType=application/dicom` with the instance (as stored, or converted with `transferSyntax`); the
+    /// default JPEG rendering answers 406 until image codecs exist.
+    func wadoURI(_ request: Request, _ context: WebContext) async throws -> Response {
+        let access = try context.requireAccess()
+        let parameters = request.uri.queryParameters
+        guard parameters["requestType"] == "WADO" else { throw Problem.badRequest("requestType must be WADO") }
+        var uids: [String] = []
+        for name in ["studyUID", "seriesUID", "objectUID"] {
+            guard let value = parameters[Substring(name)].map(String.init), UID(value).isWellFormed else {
+                throw Problem.badRequest("\(name) is required and must be a UID")
+            }
+            uids.append(value)
+        }
+        let contentTypes = (parameters["contentType"].map(String.init) ?? "image/jpeg").split(separator: ",")
+            .map { MediaType(parsing: $0) }
+        guard contentTypes.contains(where: { $0.essence == "application/dicom" }) else {
+            throw Self.renderingUnavailable
+        }
+        let transfer: DICOMTransferRequest =
+            if let syntax = parameters["transferSyntax"].map(String.init) {
+                try DICOMTransferRequest(accept: "application/dicom; transfer-syntax=\(syntax)")
+            } else {
+                .asStored
+            }
+        let selector = InstanceSelector.instance(
+            studyInstanceUID: uids[0], seriesInstanceUID: uids[1], sopInstanceUID: uids[2])
+        guard let instance = try await archive.instances(selector, context: access).first else {
+            throw Problem.notFound("no such instance")
+        }
+        var bytes: ByteBuffer
+        if let conversion = try transfer.conversion(fromStored: instance.object.transferSyntaxUID) {
+            bytes = try await Self.converted(instance, to: conversion, archive: archive, access: access)
+        } else {
+            let stored = try await archive.content(of: instance, context: access)
+            bytes = Part10Prefix.missing(before: stored)
+            bytes.writeImmutableBuffer(stored)
+        }
+        return Response(status: .ok, headers: [.contentType: "application/dicom"], body: .init(byteBuffer: bytes))
+    }
+}
+
+/// What a stored object needs in front of it to be a PS3.10 file (PS3.10 §7.1): nothing when it has its preamble
+/// and "DICM", both when it starts with its File Meta Information group without them.
+enum Part10Prefix {
+    static func missing(before start: ByteBuffer) -> ByteBuffer {
+        let magic = start.getBytes(at: start.readerIndex + 128, length: 4)
+        guard magic != Array("DICM".utf8), start.getInteger(at: start.readerIndex, endianness: .little, as: UInt16.self) == 0x0002
+        else { return ByteBuffer() }
+        var prefix = ByteBuffer(repeating: 0, count: 128)
+        prefix.writeString("DICM")
+        return prefix
+    }
+}
+
+extension DataSet {
+    fileprivate var bitsAllocated: Int? {
+        (try? self[.bitsAllocated]?.integers(as: UInt16.self))?.first.map(Int.init)
+    }
+}

@@ -1,0 +1,58 @@
+import Archive
+import DICOMCore
+
+/// What a WADO-RS client accepts for `application/dicom` parts, from its Accept header (PS3.18 §8.7.3.5.2), and
+/// what that means for each stored instance.
+enum DICOMTransferRequest: Hashable, Sendable {
+    /// `transfer-syntax=*`: the stored bytes, whatever their syntax.
+    case asStored
+    /// No transfer-syntax parameter: Explicit VR Little Endian (§8.7.3.5.2's default) for uncompressed instances,
+    /// the stored bytes for compressed ones (a decision of ours: a viewer that sent no parameter gets the image
+    /// rather than a 406 while no codec can decompress).
+    case preferred
+    /// One syntax by UID.
+    case specific(TransferSyntax)
+
+    /// The request of the first acceptable Accept entry; 406 when none admits multipart/related application/dicom,
+    /// or when the syntax named is unknown.
+    init(accept header: String?) throws {
+        for entry in MediaType.acceptList(header) {
+            let isMultipartDICOM =
+                entry.admits("multipart", "related")
+                && (entry.parameters["type"].map { MediaType(parsing: $0).admits("application", "dicom") } ?? true)
+            guard isMultipartDICOM || entry.admits("application", "dicom") else { continue }
+            guard let syntax = entry.parameters["transfer-syntax"] else {
+                self = .preferred
+                return
+            }
+            if syntax == "*" {
+                self = .asStored
+                return
+            }
+            if let known = TransferSyntax(uid: UID(syntax)) {
+                self = .specific(known)
+                return
+            }
+        }
+        throw Problem.notAcceptable("only multipart/related; type=\"application/dicom\" is served here, with a known transfer-syntax")
+    }
+
+    /// What to send for an instance stored in `stored`: nil for the stored bytes, a syntax to convert to, or 406.
+    func conversion(fromStored storedUID: String) throws -> TransferSyntax? {
+        let stored = TransferSyntax(uid: UID(storedUID))
+        switch self {
+        case .asStored:
+            return nil
+        case .preferred:
+            guard let stored, stored.isNative, stored != .explicitVRLittleEndian else { return nil }
+            return .explicitVRLittleEndian
+        case .specific(let wanted):
+            if wanted.uid.rawValue == storedUID { return nil }
+            guard let stored, stored.isNative, wanted.isNative else {
+                throw Problem.notAcceptable(
+                    "the instance is stored as \(storedUID) and cannot be converted to \(wanted.uid.rawValue) yet")
+            }
+            return wanted
+        }
+    }
+}

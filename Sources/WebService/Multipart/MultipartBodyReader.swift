@@ -1,0 +1,115 @@
+import Hummingbird
+import NIOCore
+
+/// Reads the parts of a streamed multipart request body with `MultipartParser`, one part at a time.
+///
+/// A reference type owned by one request handler (not Sendable): `nextPart()` and the part's `PartBody` share the
+/// request body's iterator, so a part streams straight into its consumer (`ArchiveService.ingest`) while the body is
+/// still arriving.
+final class MultipartBodyReader {
+    private var iterator: RequestBody.AsyncIterator
+    private var parser: MultipartParser
+    private var buffer = ByteBuffer()
+    private var bodyEnded = false
+    private var inPart = false
+
+    init(body: RequestBody, parser: MultipartParser) {
+        self.iterator = body.makeAsyncIterator()
+        self.parser = parser
+    }
+
+    /// The headers of the next part (skipping what is left of the current one), or nil after the last part.
+    func nextPart() async throws -> [String: String]? {
+        while let event = try await nextEvent() {
+            switch event {
+            case .partStart(let headers):
+                inPart = true
+                return headers
+            case .bodyChunk:
+                continue
+            case .partEnd:
+                inPart = false
+            case .end:
+                return nil
+            }
+        }
+        return nil
+    }
+
+    /// The current part's body, chunk by chunk, ending with the part.
+    var partBody: PartBody { PartBody(reader: self) }
+
+    /// The next chunk of the current part's body, or nil at its end.
+    fileprivate func nextBodyChunk() async throws -> ByteBuffer? {
+        guard inPart else { return nil }
+        while let event = try await nextEvent() {
+            switch event {
+            case .bodyChunk(let chunk): return chunk
+            case .partEnd:
+                inPart = false
+                return nil
+            case .partStart, .end:
+                throw MultipartError(code: .malformed, offset: 0, reason: "a part ended without its delimiter")
+            }
+        }
+        inPart = false
+        return nil
+    }
+
+    private func nextEvent() async throws -> MultipartParser.Event? {
+        while true {
+            if let event = try parser.next(&buffer, isFinal: bodyEnded) { return event }
+            if bodyEnded { return nil }
+            if let chunk = try await iterator.next() {
+                if buffer.readableBytes == 0 {
+                    buffer = chunk
+                } else {
+                    buffer.discardReadBytes()
+                    var chunk = chunk
+                    buffer.writeBuffer(&chunk)
+                }
+            } else {
+                bodyEnded = true
+            }
+        }
+    }
+
+    /// One part's body as an `AsyncSequence` of chunks.
+    struct PartBody: AsyncSequence {
+        typealias Element = ByteBuffer
+        let reader: MultipartBodyReader
+
+        struct AsyncIterator: AsyncIteratorProtocol {
+            let reader: MultipartBodyReader
+            mutating func next() async throws -> ByteBuffer? { try await reader.nextBodyChunk() }
+        }
+
+        func makeAsyncIterator() -> AsyncIterator { AsyncIterator(reader: reader) }
+    }
+}
+
+/// Writes the parts of a multipart/related response (PS3.18 §8.7.3.3): each part's headers, its bytes, and the
+/// closing delimiter.
+struct MultipartWriter: Sendable {
+    let boundary: String
+
+    init() {
+        boundary = "nuage-" + APIKeys.randomToken(bytes: 12)
+    }
+
+    func contentType(type: String) -> String {
+        "multipart/related; type=\"\(type)\"; boundary=\(boundary)"
+    }
+
+    func partHeader(contentType: String, contentLength: Int? = nil, location: String? = nil) -> ByteBuffer {
+        var text = "--\(boundary)\r\nContent-Type: \(contentType)\r\n"
+        if let contentLength { text += "Content-Length: \(contentLength)\r\n" }
+        if let location { text += "Content-Location: \(location)\r\n" }
+        return ByteBuffer(string: text + "\r\n")
+    }
+
+    /// CRLF after a part's bytes.
+    var partEnd: ByteBuffer { ByteBuffer(string: "\r\n") }
+
+    var closing: ByteBuffer { ByteBuffer(string: "--\(boundary)--\r\n") }
+}
