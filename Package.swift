@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -59,6 +61,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // DIMSE over SwiftNIO: the DIMSEServer Service and the DIMSEClient around DICOMKit's sans-I/O DICOMNetwork.
+        .target(
+            name: "DICOMNetworkNIO",
+            dependencies: [
+                .product(name: "DICOMNetwork", package: "DICOMKit"),
+                .product(name: "DICOMCore", package: "DICOMKit"),
+                .product(name: "DICOM", package: "DICOMKit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "nuage",
             dependencies: [
@@ -69,7 +87,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-                "Archive", "ArchiveSQLite", "ArchivePostgres",
+                .product(name: "DICOMNetwork", package: "DICOMKit"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                "Archive", "ArchiveSQLite", "ArchivePostgres", "DICOMNetworkNIO",
             ],
             swiftSettings: swiftSettings
         ),
@@ -95,6 +115,21 @@ let package = Package(
                 .product(name: "DICOM", package: "DICOMKit"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DICOMNetworkNIOTests",
+            dependencies: [
+                "DICOMNetworkNIO",
+                .product(name: "DICOMNetwork", package: "DICOMKit"),
+                .product(name: "DICOMCore", package: "DICOMKit"),
+                .product(name: "DICOMDictionary", package: "DICOMKit"),
+                .product(name: "DICOM", package: "DICOMKit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -62,7 +62,7 @@ extension PDU {
         case .abort(let abort):
             buffer.writeInteger(UInt16(0))
             buffer.writeInteger(abort.source.rawValue)
-            buffer.writeInteger(abort.source == .serviceProvider ? abort.reason.rawValue : 0)
+            buffer.writeInteger(abort.reason.rawValue)
         }
         buffer.setInteger(UInt32(buffer.writerIndex - bodyStart), at: lengthIndex)
     }

@@ -304,8 +304,8 @@ extension UserInformation {
                 try value.requireEmpty("role selection")
                 roleSelections.append(RoleSelection(sopClassUID: uid, scuRole: scu != 0, scpRole: scp != 0))
             case 0x55:
-                guard value.readableBytes <= 16 else {
-                    throw DICOMNetworkError(.invalidParameter, "implementation version name of \(value.readableBytes) bytes")
+                guard value.readableBytes <= 16, value.readableBytesView.allSatisfy({ (0x20...0x7E).contains($0) }) else {
+                    throw DICOMNetworkError(.invalidParameter, "implementation version name not 1-16 ASCII characters")
                 }
                 implementationVersionName = String(decoding: value.readableBytesView, as: UTF8.self)
             case 0x56:
