@@ -1,4 +1,5 @@
-// The libFuzzer entry point for the data set and Part 10 parsers (see ParserFuzzHarness).
+// The libFuzzer entry point for the data set and Part 10 parsers (see ParserFuzzHarness) and, for inputs that start
+// with 0xD1, the Upper Layer PDU decoder and state machine (see NetworkFuzzHarness).
 //
 // Built by `scripts/fuzz` with `-sanitize=fuzzer,address -DNUAGE_LIBFUZZER`: libFuzzer's driver then runs here, and
 // a crash, trap, time-out or memory blow-up in `LLVMFuzzerTestOneInput` is a finding. SwiftPM links executables with
@@ -9,7 +10,12 @@ import Glibc
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
-    ParserFuzzHarness.run(UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : count))
+    let input = UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : count)
+    if input.first == NetworkFuzzHarness.marker {
+        NetworkFuzzHarness.run(input)
+    } else {
+        ParserFuzzHarness.run(input)
+    }
     return 0
 }
 
@@ -36,7 +42,7 @@ for path in paths {
         print("\(path): cannot read (errno \(errno))")
         exit(1)
     }
-    bytes.withUnsafeBytes { ParserFuzzHarness.run($0) }
+    _ = bytes.withUnsafeBytes { fuzzOneInput($0.baseAddress?.assumingMemoryBound(to: UInt8.self), $0.count) }
     print("\(path): \(bytes.count) bytes, no finding")
 }
 
