@@ -9,6 +9,7 @@ struct NuageCommand: AsyncParsableCommand {
         subcommands: [
             DumpCommand.self, ImportCommand.self, VerifyCommand.self, StatsCommand.self, ReconcileCommand.self,
             ApplicationEntityCommand.self, TenantCommand.self, ServeCommand.self,
+            EchoCommand.self, SendCommand.self, FindCommand.self, MoveCommand.self, GetCommand.self,
         ]
     )
 }
