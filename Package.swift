@@ -119,6 +119,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The archive's DIMSE SCP: association admission through the AE registry, C-STORE into ingest, C-FIND,
+        // C-MOVE and C-GET over the archive's use cases.
+        .target(
+            name: "DIMSEService",
+            dependencies: [
+                "Archive", "DICOMNetworkNIO",
+                .product(name: "DICOMNetwork", package: "DICOMKit"),
+                .product(name: "DICOMCore", package: "DICOMKit"),
+                .product(name: "DICOMDictionary", package: "DICOMKit"),
+                .product(name: "DICOM", package: "DICOMKit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "nuage",
             dependencies: [
@@ -156,6 +171,7 @@ let package = Package(
                 .product(name: "DICOMDictionary", package: "DICOMKit"),
                 .product(name: "DICOM", package: "DICOMKit"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/NuageTestSupport",
             swiftSettings: swiftSettings
@@ -174,9 +190,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "DIMSEServiceTests",
+            dependencies: [
+                "DIMSEService", "DICOMNetworkNIO", "Archive", "ArchiveSQLite", "NuageTestSupport",
+                .product(name: "DICOMNetwork", package: "DICOMKit"),
+                .product(name: "DICOMCore", package: "DICOMKit"),
+                .product(name: "DICOMDictionary", package: "DICOMKit"),
+                .product(name: "DICOM", package: "DICOMKit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "DICOMNetworkNIOTests",
             dependencies: [
-                "DICOMNetworkNIO",
+                "DICOMNetworkNIO", "NuageTestSupport",
                 .product(name: "DICOMNetwork", package: "DICOMKit"),
                 .product(name: "DICOMCore", package: "DICOMKit"),
                 .product(name: "DICOMDictionary", package: "DICOMKit"),

@@ -4,6 +4,7 @@ import DICOMDictionary
 import DICOMNetwork
 import DICOMNetworkNIO
 import Foundation
+import NuageTestSupport
 import Testing
 
 /// scripts/pynetdicom-peer.py, from the test file's location.

@@ -3,6 +3,7 @@ import DICOMCore
 import DICOMNetwork
 import DICOMNetworkNIO
 import Foundation
+import NuageTestSupport
 import NIOCore
 
 /// A test SCP: accepts associations called "NUAGE", writes received data sets to a directory, answers C-FIND with

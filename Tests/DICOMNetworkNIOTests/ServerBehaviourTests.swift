@@ -4,6 +4,7 @@ import DICOMDictionary
 import DICOMNetwork
 import DICOMNetworkNIO
 import Foundation
+import NuageTestSupport
 import NIOCore
 import NIOPosix
 import Testing

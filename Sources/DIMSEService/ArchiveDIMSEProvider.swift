@@ -1,0 +1,320 @@
+public import Archive
+import DICOM
+import DICOMCore
+public import DICOMNetwork
+public import DICOMNetworkNIO
+public import Logging
+import NIOCore
+
+/// The archive's DIMSE SCP: verification, storage of every storage SOP class, and Patient Root and Study Root
+/// query/retrieve (FIND, MOVE, GET) at every level, over `ArchiveService` (PS3.4 Annexes A, B, C).
+///
+/// An association's calling AE title names its establishment through the AE registry (`DirectoryStore`); every
+/// operation then runs with that establishment's `AccessContext`, so a modality stores into, and a PACS queries
+/// and retrieves from, its own establishment only. C-MOVE sends only to destinations registered in the same
+/// establishment. Objects are stored as received (the transfer syntax the sender chose); retrieval sends them as
+/// stored, or converts them when the peer did not accept the stored syntax.
+public struct ArchiveDIMSEProvider: DIMSEServiceProvider {
+    public typealias AssociationState = AccessContext
+
+    private let archive: ArchiveService
+    private let directory: any DirectoryStore
+    private let configuration: DIMSEServiceConfiguration
+    private let client: DIMSEClient
+    private let logger: Logger
+
+    /// - Parameter client: opens the C-MOVE sub-operation associations.
+    public init(
+        archive: ArchiveService, directory: any DirectoryStore, configuration: DIMSEServiceConfiguration,
+        client: DIMSEClient, logger: Logger
+    ) {
+        self.archive = archive
+        self.directory = directory
+        self.configuration = configuration
+        self.client = client
+        self.logger = logger
+    }
+
+    // MARK: - Association
+
+    public func associationRequested(_ request: AssociationRequestInfo) async -> AssociationDecision<AccessContext> {
+        let calling = ApplicationEntity.normalizedTitle(request.callingAETitle) ?? request.callingAETitle
+        var logger = self.logger
+        logger[metadataKey: "dicom.calling_ae"] = "\(calling)"
+        logger[metadataKey: "dicom.peer"] = "\(request.peerAddress)"
+        if configuration.checksCalledAETitle,
+            ApplicationEntity.normalizedTitle(request.calledAETitle) != configuration.aeTitle
+        {
+            logger.notice(
+                "association rejected: wrong called AE title",
+                metadata: ["dicom.called_ae": "\(request.calledAETitle)"])
+            return .reject(AssociateReject(result: .permanent, reason: .serviceUser(.calledAETitleNotRecognized)))
+        }
+        let tenant: TenantID
+        do {
+            if let entity = try await directory.applicationEntity(title: calling) {
+                guard !entity.checksAddress || Self.host(of: request.peerAddress) == entity.host else {
+                    logger.notice("association rejected: the calling AE title is registered for another address")
+                    return .reject(
+                        AssociateReject(result: .permanent, reason: .serviceUser(.callingAETitleNotRecognized)))
+                }
+                tenant = entity.tenant
+            } else if configuration.acceptsUnknownCallingAETitles {
+                logger.warning(
+                    "accepting an unregistered calling AE title (register it with `nuage ae add`)",
+                    metadata: ["nuage.tenant": "\(configuration.unknownCallersTenant)"])
+                tenant = configuration.unknownCallersTenant
+            } else {
+                logger.notice("association rejected: unregistered calling AE title")
+                return .reject(AssociateReject(result: .permanent, reason: .serviceUser(.callingAETitleNotRecognized)))
+            }
+        } catch {
+            logger.error("association rejected: the AE registry failed", metadata: ["nuage.error": "\(error)"])
+            return .reject(
+                AssociateReject(result: .transient, reason: .serviceProviderPresentation(.temporaryCongestion)))
+        }
+        let context = AccessContext(
+            tenant: tenant, principal: Principal(kind: .applicationEntity, identifier: calling), roles: [.modality],
+            purposeOfUse: .treatment, origin: "\(calling)@\(request.peerAddress)")
+        return .accept(
+            context, contexts: AssociationAcceptancePolicy(transferSyntaxes: ServiceClassSupport.transferSyntaxes))
+    }
+
+    /// The host of "host:port" or "[v6 address]:port".
+    static func host(of address: String) -> String {
+        guard let colon = address.lastIndex(of: ":") else { return address }
+        var host = address[..<colon]
+        if host.hasPrefix("["), host.hasSuffix("]") { host = host.dropFirst().dropLast() }
+        return String(host)
+    }
+
+    // MARK: - Storage
+
+    public func store(
+        _ request: StoreRequest, dataSet: DataSetStream, association: AssociationContext<AccessContext>
+    ) async throws -> DIMSEStatus {
+        guard let transferSyntax = TransferSyntax(uid: request.transferSyntax) else {
+            throw DIMSEStatusError(.cannotUnderstand, comment: "unknown transfer syntax \(request.transferSyntax)")
+        }
+        let prefix = Part10Prefix.encoded(
+            sopClassUID: request.sopClassUID, sopInstanceUID: request.sopInstanceUID, transferSyntax: transferSyntax,
+            sourceAETitle: association.callingAETitle)
+        let source = "aet:\(association.state.origin ?? association.callingAETitle)"
+        do {
+            let result = try await archive.ingest(
+                Part10Prefix.Chunks(prefix: prefix, dataSet: dataSet), context: association.state, source: source)
+            return try StorageStatus.status(of: result)
+        } catch {
+            throw StorageStatus.statusError(for: error, logger: logger)
+        }
+    }
+
+    // MARK: - Query
+
+    public func find(
+        _ request: FindRequest, responses: FindResponseWriter, association: AssociationContext<AccessContext>
+    ) async throws -> DIMSEStatus {
+        guard let model = ServiceClassSupport.findModels[request.sopClassUID] else { return .sopClassNotSupported }
+        let identifier: QueryIdentifier
+        let query: IndexQuery
+        do {
+            identifier = try QueryIdentifier(request.identifier, model: model)
+            query = try identifier.indexQuery()
+        } catch {
+            throw DIMSEStatusError(error.status, comment: error.comment)
+        }
+        let result: IndexQueryResult
+        do {
+            result = try await archive.find(query, context: association.state)
+        } catch {
+            logger.error("C-FIND failed in the index", metadata: ["nuage.error": "\(error)"])
+            throw DIMSEStatusError(.outOfResourcesUnableToCalculateMatches, comment: "the index could not answer")
+        }
+        for match in result.matches {
+            try await responses.send(identifier.response(for: match, retrieveAETitle: configuration.aeTitle))
+        }
+        return .success
+    }
+
+    // MARK: - Retrieval
+
+    public func move(
+        _ request: MoveRequest, progress: RetrieveProgress, association: AssociationContext<AccessContext>
+    ) async throws -> RetrieveOutcome {
+        guard let model = ServiceClassSupport.moveModels[request.sopClassUID] else {
+            return RetrieveOutcome(status: .sopClassNotSupported)
+        }
+        let destination = try await moveDestination(request.moveDestination, for: association.state)
+        let instances = try await selectedInstances(request.identifier, model: model, context: association.state)
+        var tally = SubOperationTally(remaining: instances.count)
+        try await progress.report(tally.counts)
+        guard !instances.isEmpty else { return RetrieveOutcome(status: .success, counts: tally.counts) }
+
+        var parameters = AssociationParameters(
+            callingAETitle: configuration.aeTitle, calledAETitle: destination.title)
+        for proposal in RetrievePlan.proposals(for: instances) {
+            parameters.propose([proposal.sopClassUID], transferSyntaxes: proposal.transferSyntaxes)
+        }
+        do {
+            try await client.withAssociation(
+                host: destination.host, port: destination.port, parameters: parameters
+            ) { subAssociation in
+                for instance in instances {
+                    let accepted = subAssociation.negotiated.acceptedContexts
+                        .filter { $0.abstractSyntax == UID(instance.sopClassUID) }.map(\.transferSyntax)
+                    let status = await send(instance, acceptedSyntaxes: accepted, context: association.state) {
+                        syntax, dataSet in
+                        try await subAssociation.store(
+                            sopClassUID: UID(instance.sopClassUID), sopInstanceUID: UID(instance.sopInstanceUID),
+                            transferSyntax: syntax, dataSet: dataSet,
+                            moveOriginator: (association.callingAETitle, request.messageID)
+                        ).status
+                    }
+                    tally.record(status, sopInstanceUID: instance.sopInstanceUID)
+                    try await progress.report(tally.counts)
+                }
+            }
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            logger.warning(
+                "C-MOVE destination unreachable or failed",
+                metadata: ["dicom.move_destination": "\(destination.title)", "nuage.error": "\(error)"])
+            tally.failRemaining(instances)
+            return RetrieveOutcome(
+                status: .outOfResourcesUnableToPerformSubOperations, counts: tally.counts,
+                failedSOPInstanceUIDs: tally.failedSOPInstanceUIDs)
+        }
+        return RetrieveOutcome(
+            status: .success, counts: tally.counts, failedSOPInstanceUIDs: tally.failedSOPInstanceUIDs)
+    }
+
+    public func get(
+        _ request: GetRequest, subOperations: GetSubOperations, association: AssociationContext<AccessContext>
+    ) async throws -> RetrieveOutcome {
+        guard let model = ServiceClassSupport.getModels[request.sopClassUID] else {
+            return RetrieveOutcome(status: .sopClassNotSupported)
+        }
+        let instances = try await selectedInstances(request.identifier, model: model, context: association.state)
+        subOperations.setRemaining(instances.count)
+        for instance in instances {
+            let sopClassUID = UID(instance.sopClassUID)
+            _ = await send(
+                instance, acceptedSyntaxes: subOperations.acceptedTransferSyntaxes(for: sopClassUID),
+                context: association.state
+            ) { syntax, dataSet in
+                try await subOperations.store(
+                    sopClassUID: sopClassUID, sopInstanceUID: UID(instance.sopInstanceUID), transferSyntax: syntax,
+                    dataSet: dataSet)
+            }
+            try Task.checkCancellation()
+        }
+        let outcome = subOperations.outcome
+        return RetrieveOutcome(
+            status: .success, counts: outcome.counts, failedSOPInstanceUIDs: outcome.failedSOPInstanceUIDs)
+    }
+
+    /// The registered destination of a C-MOVE: known, with an address, and of the caller's establishment (PS3.4
+    /// §C.4.2.1.4: A801 otherwise; another establishment's AE is as unknown as an unregistered one).
+    private func moveDestination(
+        _ title: String, for context: AccessContext
+    ) async throws -> (title: String, host: String, port: Int) {
+        let entity: ApplicationEntity?
+        do {
+            entity = try await directory.applicationEntity(title: title)
+        } catch {
+            logger.error("the AE registry failed", metadata: ["nuage.error": "\(error)"])
+            throw DIMSEStatusError(.outOfResourcesUnableToPerformSubOperations, comment: "the AE registry failed")
+        }
+        guard let entity, entity.tenant == context.tenant, let host = entity.host, let port = entity.port else {
+            throw DIMSEStatusError(
+                .moveDestinationUnknown, comment: "\(title.prefix(16)) is not a registered move destination")
+        }
+        return (entity.title, host, port)
+    }
+
+    /// The instances a C-MOVE or C-GET identifier names, in the caller's establishment.
+    private func selectedInstances(
+        _ identifier: DataSet, model: ServiceClassSupport.InformationModel, context: AccessContext
+    ) async throws -> [StoredInstance] {
+        let selectors: [InstanceSelector]
+        do {
+            selectors = try QueryIdentifier(identifier, model: model).instanceSelectors()
+        } catch {
+            throw DIMSEStatusError(error.status, comment: error.comment)
+        }
+        var instances: [StoredInstance] = []
+        var seen: Set<String> = []
+        do {
+            for selector in selectors {
+                for instance in try await archive.instances(selector, context: context)
+                where seen.insert(instance.sopInstanceUID).inserted {
+                    instances.append(instance)
+                }
+            }
+        } catch {
+            logger.error("retrieve failed in the index", metadata: ["nuage.error": "\(error)"])
+            throw DIMSEStatusError(.outOfResourcesUnableToCalculateMatches, comment: "the index could not answer")
+        }
+        return instances
+    }
+
+    /// Sends one instance in a syntax the peer accepted: as stored when it can, else converted. A failure to read
+    /// or convert it is that sub-operation's failure, not the whole retrieve's.
+    private func send(
+        _ instance: StoredInstance, acceptedSyntaxes: [UID], context: AccessContext,
+        _ store: (UID, OutgoingDataSet) async throws -> DIMSEStatus
+    ) async -> DIMSEStatus {
+        let stored = UID(instance.object.transferSyntaxUID)
+        do {
+            if acceptedSyntaxes.contains(stored) {
+                return try await archive.withContent(of: instance, context: context) { chunks in
+                    try await store(stored, .stored(chunks))
+                }
+            }
+            guard let target = RetrievePlan.conversionTarget(from: stored, accepted: acceptedSyntaxes) else {
+                return .sopClassNotSupported
+            }
+            let bytes = try await archive.content(of: instance, context: context)
+            return try await store(target.uid, .encoded(try RetrievePlan.convert(bytes, to: target)))
+        } catch is CancellationError {
+            return .cancel
+        } catch let error as DIMSEStatusError {
+            return error.status
+        } catch {
+            logger.warning(
+                "a retrieve sub-operation failed",
+                metadata: ["dicom.sop_instance_uid": "\(instance.sopInstanceUID)", "nuage.error": "\(error)"])
+            return .unableToProcess
+        }
+    }
+}
+
+/// Counts of a C-MOVE's sub-operations (PS3.4 §C.4.2.1.5).
+struct SubOperationTally {
+    private(set) var counts: SubOperationCounts
+    private(set) var failedSOPInstanceUIDs: [UID] = []
+
+    init(remaining: Int) {
+        counts = SubOperationCounts(remaining: UInt16(clamping: remaining))
+    }
+
+    mutating func record(_ status: DIMSEStatus, sopInstanceUID: String) {
+        counts.remaining = counts.remaining.map { $0 > 0 ? $0 - 1 : 0 }
+        switch status.kind {
+        case .success: counts.completed &+= 1
+        case .warning: counts.warning &+= 1
+        default:
+            counts.failed &+= 1
+            failedSOPInstanceUIDs.append(UID(sopInstanceUID))
+        }
+    }
+
+    /// Every sub-operation not yet done failed (the destination could not be reached or went away).
+    mutating func failRemaining(_ instances: [StoredInstance]) {
+        let done = Int(counts.completed) + Int(counts.warning) + Int(counts.failed)
+        for instance in instances.dropFirst(done) {
+            record(.unableToProcess, sopInstanceUID: instance.sopInstanceUID)
+        }
+    }
+}

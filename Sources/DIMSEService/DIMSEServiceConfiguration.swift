@@ -1,0 +1,25 @@
+public import Archive
+
+/// How the archive's DIMSE SCP admits associations.
+public struct DIMSEServiceConfiguration: Sendable {
+    /// The archive's AE title (DESIGN §7: `NUAGE`): what peers call, and what it calls with as a C-MOVE SCU.
+    public var aeTitle: String
+    /// Whether an association whose calling AE title is not registered is accepted into `unknownCallersTenant`
+    /// (the embedded default, logged with a warning) or rejected (calling AE title not recognised).
+    public var acceptsUnknownCallingAETitles: Bool
+    /// The establishment that unregistered callers store into and query, when they are accepted.
+    public var unknownCallersTenant: TenantID
+    /// Whether an association calling another AE title than `aeTitle` is rejected (called AE title not
+    /// recognised).
+    public var checksCalledAETitle: Bool
+
+    public init(
+        aeTitle: String = "NUAGE", acceptsUnknownCallingAETitles: Bool = true,
+        unknownCallersTenant: TenantID = .defaultTenant, checksCalledAETitle: Bool = true
+    ) {
+        self.aeTitle = aeTitle
+        self.acceptsUnknownCallingAETitles = acceptsUnknownCallingAETitles
+        self.unknownCallersTenant = unknownCallersTenant
+        self.checksCalledAETitle = checksCalledAETitle
+    }
+}
