@@ -6,6 +6,7 @@ import DICOMNetworkNIO
 import Foundation
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
 import Testing
 
 /// Our client against our server: every operation, user identity, cancellation, limits and hostile bytes.
@@ -169,4 +170,32 @@ struct AsyncArray<Element>: AsyncSequence {
         mutating func next() async -> Element? { iterator.next() }
     }
     func makeAsyncIterator() -> AsyncIterator { AsyncIterator(iterator: elements.makeIterator()) }
+}
+
+/// swift-service-lifecycle: a graceful shutdown stops accepting and lets the association in flight finish.
+@Suite struct GracefulShutdownTests {
+    @Test func inFlightAssociationFinishesAndNewOnesAreRefused() async throws {
+        let provider = RecordingProvider(directory: try makeTemporaryDirectory("shutdown"))
+        let server = try DIMSEServer(
+            configuration: DIMSEServerConfiguration(host: "127.0.0.1", port: 0, artimTimeout: .seconds(1)), provider: provider,
+            logger: testLogger)
+        let group = ServiceGroup(services: [server], gracefulShutdownSignals: [], logger: testLogger)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            let port = try await server.listeningAddress().port ?? 0
+            var parameters = AssociationParameters(callingAETitle: "TESTSCU", calledAETitle: "NUAGE")
+            parameters.propose([verificationSOPClassUID], transferSyntaxes: [TransferSyntax.implicitVRLittleEndian.uid])
+            let client = DIMSEClient(logger: testLogger)
+            try await client.withAssociation(host: "127.0.0.1", port: port, parameters: parameters) { association in
+                await group.triggerGracefulShutdown()
+                try await Task.sleep(for: .milliseconds(100))
+                await #expect(throws: (any Error).self) {
+                    try await client.withAssociation(host: "127.0.0.1", port: port, parameters: parameters) { _ in }
+                }
+                let status = try await association.echo()
+                #expect(status == .success)
+            }
+            try await tasks.waitForAll()
+        }
+    }
 }
