@@ -121,6 +121,32 @@ import Testing
         }
     }
 
+    @Test func silentPeersAreClosedByTheARTIMAndIdleTimers() async throws {
+        let provider = RecordingProvider(directory: try makeTemporaryDirectory("timers"))
+        // ARTIM 1 s (withServer), idle 3 s: which timer closed a connection shows in when it closed.
+        try await withServer(provider, configure: { $0.idleTimeout = .seconds(3) }) { port in
+            let clock = ContinuousClock()
+            // Nothing sent: the ARTIM timer closes the connection without a word, before the idle timer would.
+            var start = clock.now
+            #expect(try await exchangeRawBytes([], port: port).isEmpty)
+            #expect(clock.now - start < .milliseconds(2900))
+            // An association, then silence: accepted, then closed by the idle timer.
+            let request = PDU.associateRequest(
+                AssociateRequest(
+                    calledAETitle: "NUAGE", callingAETitle: "RAW",
+                    presentationContexts: [
+                        PresentationContextProposal(id: 1, abstractSyntax: verificationSOPClassUID, transferSyntaxes: [TransferSyntax.implicitVRLittleEndian.uid])
+                    ],
+                    userInformation: UserInformation(maximumLength: 16384, implementationClassUID: "1.2.3"))
+            ).encoded
+            start = clock.now
+            let answer = try await exchangeRawBytes(Array(request.readableBytesView), port: port)
+            #expect(answer.first == 0x02)
+            // The ARTIM timer stopped with the request: the idle timer closed it.
+            #expect(clock.now - start > .milliseconds(2500))
+        }
+    }
+
     @Test func hostileBytesInsideAnEstablishedAssociationAbortIt() async throws {
         let provider = RecordingProvider(directory: try makeTemporaryDirectory("hostile-established"))
         try await withServer(provider) { port in
