@@ -22,7 +22,11 @@ struct ServerSession<Provider: DIMSEServiceProvider> {
         let runner = ServerOperations(provider: provider, core: core, router: router, association: association, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { operations in
             var cancelSignal: (messageID: UInt16, continuation: AsyncStream<Void>.Continuation)?
-            defer { operations.cancelAll() }
+            defer {
+                // Whatever ends the association ends its operations: none may wait for a response that cannot come.
+                router.fail(DICOMNetworkError(.associationClosed, "the association ended"))
+                operations.cancelAll()
+            }
             /// Starts a find, move or get in a child task, after the previous one (the window is 1), with the
             /// signal that a C-CANCEL for its message ID fires.
             func start(_ messageID: UInt16, _ operation: @escaping @Sendable (AsyncStream<Void>) async -> Void) async throws {
@@ -81,6 +85,9 @@ struct ServerSession<Provider: DIMSEServiceProvider> {
                 case .dataSetFragment:
                     throw DICOMNetworkError(.unexpectedFragment, "data set fragment outside a message")
                 case .releaseRequested:
+                    // A peer releases after the final response; an operation still running is cut short.
+                    router.fail(DICOMNetworkError(.associationClosed, "release requested"))
+                    operations.cancelAll()
                     try await operations.waitForAll()
                     _ = try await core.handle(.releaseResponse)
                     await reader.waitForClose()

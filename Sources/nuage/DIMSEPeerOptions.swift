@@ -5,6 +5,7 @@ import DICOMDictionary
 import DICOMNetwork
 import DICOMNetworkNIO
 import Logging
+import NIOSSL
 
 /// Options every DIMSE command (echo, send, find, move, get) takes: the peer, the AE titles, the user identity.
 struct DIMSEPeerOptions: ParsableArguments {
@@ -32,6 +33,18 @@ struct DIMSEPeerOptions: ParsableArguments {
     @Option(help: "The largest PDU this side receives, in bytes.")
     var maxPDU: UInt32 = 256 * 1024
 
+    @Flag(help: "Use TLS (the DICOM TLS profile, PS3.15 Annex B).")
+    var tls = false
+
+    @Option(help: "With --tls: PEM file of the certificate authorities to trust (default: the system's).")
+    var tlsCA: String?
+
+    @Option(help: "With --tls: PEM file of this side's certificate (when the peer requires one), with --tls-key.")
+    var tlsCertificate: String?
+
+    @Option(help: "With --tls: PEM file of the private key of --tls-certificate.")
+    var tlsKey: String?
+
     @Flag(help: "Log the protocol exchange (to standard error).")
     var verbose = false
 
@@ -42,12 +55,22 @@ struct DIMSEPeerOptions: ParsableArguments {
         }
         if password != nil && username == nil { throw ValidationError("--password needs --username") }
         if jwt != nil && username != nil { throw ValidationError("--jwt and --username exclude each other") }
+        if (tlsCertificate == nil) != (tlsKey == nil) { throw ValidationError("--tls-certificate and --tls-key go together") }
     }
 
     /// The association parameters, without presentation contexts.
-    func parameters() -> AssociationParameters {
+    func parameters() throws -> AssociationParameters {
         var parameters = AssociationParameters(
             callingAETitle: callingAETitle, calledAETitle: calledAETitle, maximumPDULength: maxPDU)
+        if tls {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            if let tlsCA { configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(tlsCA)) }
+            if let tlsCertificate, let tlsKey {
+                configuration.certificateChain = try NIOSSLCertificate.fromPEMFile(tlsCertificate).map { .certificate($0) }
+                configuration.privateKey = .privateKey(try NIOSSLPrivateKey(file: tlsKey, format: .pem))
+            }
+            parameters.tls = configuration
+        }
         if let username {
             parameters.userIdentity = .username(username, passcode: password)
         } else if let jwt {
@@ -96,7 +119,7 @@ struct QueryOptions: ParsableArguments {
     /// The model's SOP class for the operation, the association parameters proposing it, and the identifier.
     func request(for operation: String, peer: DIMSEPeerOptions) throws -> (UID, AssociationParameters, DataSet) {
         let sopClass = sopClassUID(for: operation)
-        var parameters = peer.parameters()
+        var parameters = try peer.parameters()
         parameters.propose([sopClass], transferSyntaxes: Self.uncompressed)
         return (sopClass, parameters, try identifier())
     }

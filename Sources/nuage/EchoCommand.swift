@@ -14,7 +14,7 @@ struct EchoCommand: AsyncParsableCommand {
     var count = 1
 
     func run() async throws {
-        var parameters = peer.parameters()
+        var parameters = try peer.parameters()
         parameters.propose([verificationSOPClassUID], transferSyntaxes: [TransferSyntax.implicitVRLittleEndian.uid])
         let clock = ContinuousClock()
         let start = clock.now

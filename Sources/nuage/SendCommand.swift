@@ -45,7 +45,7 @@ struct SendCommand: AsyncParsableCommand {
         // One context per (SOP class, transfer syntax); at most 128 contexts on an association (PS3.8 §9.3.2.2).
         var pairs: [UID: Set<UID>] = [:]
         for (_, header) in headers { pairs[header.sopClassUID, default: []].insert(header.transferSyntax) }
-        var parameters = peer.parameters()
+        var parameters = try peer.parameters()
         for (sopClass, syntaxes) in pairs.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             for syntax in syntaxes.sorted(by: { $0.rawValue < $1.rawValue }) { parameters.propose([sopClass], transferSyntaxes: [syntax]) }
         }

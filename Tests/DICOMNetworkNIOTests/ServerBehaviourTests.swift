@@ -7,6 +7,7 @@ import Foundation
 import NuageTestSupport
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
 import Testing
 
 /// Our client against our server: every operation, user identity, cancellation, limits and hostile bytes.
@@ -121,6 +122,32 @@ import Testing
         }
     }
 
+    @Test func silentPeersAreClosedByTheARTIMAndIdleTimers() async throws {
+        let provider = RecordingProvider(directory: try makeTemporaryDirectory("timers"))
+        // ARTIM 1 s (withServer), idle 3 s: which timer closed a connection shows in when it closed.
+        try await withServer(provider, configure: { $0.idleTimeout = .seconds(3) }) { port in
+            let clock = ContinuousClock()
+            // Nothing sent: the ARTIM timer closes the connection without a word, before the idle timer would.
+            var start = clock.now
+            #expect(try await exchangeRawBytes([], port: port).isEmpty)
+            #expect(clock.now - start < .milliseconds(2900))
+            // An association, then silence: accepted, then closed by the idle timer.
+            let request = PDU.associateRequest(
+                AssociateRequest(
+                    calledAETitle: "NUAGE", callingAETitle: "RAW",
+                    presentationContexts: [
+                        PresentationContextProposal(id: 1, abstractSyntax: verificationSOPClassUID, transferSyntaxes: [TransferSyntax.implicitVRLittleEndian.uid])
+                    ],
+                    userInformation: UserInformation(maximumLength: 16384, implementationClassUID: "1.2.3"))
+            ).encoded
+            start = clock.now
+            let answer = try await exchangeRawBytes(Array(request.readableBytesView), port: port)
+            #expect(answer.first == 0x02)
+            // The ARTIM timer stopped with the request: the idle timer closed it.
+            #expect(clock.now - start > .milliseconds(2500))
+        }
+    }
+
     @Test func hostileBytesInsideAnEstablishedAssociationAbortIt() async throws {
         let provider = RecordingProvider(directory: try makeTemporaryDirectory("hostile-established"))
         try await withServer(provider) { port in
@@ -170,4 +197,32 @@ struct AsyncArray<Element>: AsyncSequence {
         mutating func next() async -> Element? { iterator.next() }
     }
     func makeAsyncIterator() -> AsyncIterator { AsyncIterator(iterator: elements.makeIterator()) }
+}
+
+/// swift-service-lifecycle: a graceful shutdown stops accepting and lets the association in flight finish.
+@Suite struct GracefulShutdownTests {
+    @Test func inFlightAssociationFinishesAndNewOnesAreRefused() async throws {
+        let provider = RecordingProvider(directory: try makeTemporaryDirectory("shutdown"))
+        let server = try DIMSEServer(
+            configuration: DIMSEServerConfiguration(host: "127.0.0.1", port: 0, artimTimeout: .seconds(1)), provider: provider,
+            logger: testLogger)
+        let group = ServiceGroup(services: [server], gracefulShutdownSignals: [], logger: testLogger)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            let port = try await server.listeningAddress().port ?? 0
+            var parameters = AssociationParameters(callingAETitle: "TESTSCU", calledAETitle: "NUAGE")
+            parameters.propose([verificationSOPClassUID], transferSyntaxes: [TransferSyntax.implicitVRLittleEndian.uid])
+            let client = DIMSEClient(logger: testLogger)
+            try await client.withAssociation(host: "127.0.0.1", port: port, parameters: parameters) { association in
+                await group.triggerGracefulShutdown()
+                try await Task.sleep(for: .milliseconds(100))
+                await #expect(throws: (any Error).self) {
+                    try await client.withAssociation(host: "127.0.0.1", port: port, parameters: parameters) { _ in }
+                }
+                let status = try await association.echo()
+                #expect(status == .success)
+            }
+            try await tasks.waitForAll()
+        }
+    }
 }
