@@ -86,7 +86,9 @@ let package = Package(
         ),
         .testTarget(
             name: "DICOMImagingTests",
-            dependencies: ["DICOMImaging", "DICOM", "DICOMCore", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "DICOMImaging", "DICOM", "DICOMCore", "DICOMDictionary", .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "DICOMJSONTests", dependencies: ["DICOMJSON", "DICOM"], swiftSettings: swiftSettings),

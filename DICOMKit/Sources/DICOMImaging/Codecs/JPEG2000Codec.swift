@@ -43,14 +43,18 @@ public struct JPEG2000Codec: FrameDecoder, FrameEncoder {
 
     public func encode(_ frame: PixelBuffer) throws(PixelDataError) -> ByteBuffer {
         let description = frame.pixelDescription
-        guard [1, 2, 4].contains(description.bytesPerSample), description.bitsAllocated >= 8 else {
-            throw PixelDataError(.encodingFailed, "JPEG 2000 of \(description.bitsAllocated)-bit samples")
+        // OpenJPEG's reversible path is exact up to 24 bits per sample; deeper data would come back altered.
+        guard [1, 2, 4].contains(description.bytesPerSample), description.bitsAllocated >= 8,
+            description.bitsStored <= 24
+        else {
+            throw PixelDataError(
+                .encodingFailed, "lossless JPEG 2000 of \(description.bitsStored) bits stored (at most 24 here)")
         }
         let colourTransform: Int32 = description.samplesPerPixel == 3 && description.photometricInterpretation == .rgb ? 1 : 0
         return try CCodecCall.encode(frame.bytes, codec: "OpenJPEG") { source, output, length, message in
             nuage_j2k_encode_lossless(
                 source, Int32(description.columns), Int32(description.rows), Int32(description.samplesPerPixel),
-                Int32(description.bytesPerSample), Int32(min(description.bitsStored, 31)),
+                Int32(description.bytesPerSample), Int32(description.bitsStored),
                 description.pixelRepresentation == .signed ? 1 : 0, colourTransform, output, length, message)
         }
     }
