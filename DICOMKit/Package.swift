@@ -72,6 +72,12 @@ let package = Package(
             dependencies: ["DICOM", "DICOMCore", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
+        // `make bench` (scripts/bench-pixel): decode throughput, compression ratios, thumbnail time.
+        .executableTarget(
+            name: "PixelBench",
+            dependencies: ["DICOMImaging", "DICOM", "DICOMCore", "DICOMDictionary", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "DICOMFuzzer",
             dependencies: ["DICOM", "DICOMCore", .product(name: "NIOCore", package: "swift-nio")],

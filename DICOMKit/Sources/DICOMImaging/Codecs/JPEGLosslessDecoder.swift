@@ -1,4 +1,4 @@
-public import DICOMCore
+import DICOMCore
 public import NIOCore
 
 /// JPEG Lossless (Process 14, every predictor, and its first-order SV1 form) and 12-bit Extended sequential DCT
