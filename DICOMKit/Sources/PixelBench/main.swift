@@ -94,29 +94,34 @@ case "thumbnail":
     } catch { fail("\(error)") }
 
 case "ratios":
+    // Per encoder: native bytes of the files it accepts ÷ their encoded bytes (JPEG-LS refuses > 16 bits, JPEG 2000
+    // > 24 bits: those files do not count for it).
     let targets: [(String, TransferSyntax)] = [
         ("rle", .rleLossless), ("jpegls", .jpegLSLossless), ("jpeg2000", .jpeg2000Lossless),
         ("deflate", .deflatedImageFrame),
     ]
-    var native = 0
+    var native = [String: Int]()
     var encoded = [String: Int]()
     for path in arguments {
         let file = readFile(path)
+        var frameBytes = 0
         do {
             let pixelData = try PixelData(dataSet: file.dataSet, transferSyntax: file.transferSyntax)
-            for index in 0..<pixelData.numberOfFrames { native += try pixelData.frame(at: index).bytes.count }
-            for (name, syntax) in targets {
-                guard let fragments = try Transcoder.transcode(file, to: syntax).dataSet[.pixelData]?.fragments else {
-                    continue
-                }
-                encoded[name, default: 0] += fragments.fragments.reduce(0) { $0 + $1.readableBytes }
-            }
+            for index in 0..<pixelData.numberOfFrames { frameBytes += try pixelData.frame(at: index).bytes.count }
         } catch { fail("\(path): \(error)") }
+        for (name, syntax) in targets {
+            guard let transcoded = try? Transcoder.transcode(file, to: syntax),
+                let fragments = transcoded.dataSet[.pixelData]?.fragments
+            else { continue }
+            native[name, default: 0] += frameBytes
+            encoded[name, default: 0] += fragments.fragments.reduce(0) { $0 + $1.readableBytes }
+        }
     }
     let figures = targets.map { name, _ in
-        "\(name)=\(encoded[name].map { String(Double(native) / Double(max($0, 1))) } ?? "-")"
+        let ratio = encoded[name].map { Double(native[name] ?? 0) / Double(max($0, 1)) }
+        return "\(name)=\(ratio.map { String($0) } ?? "-")"
     }
-    print("files=\(arguments.count) native_bytes=\(native) " + figures.joined(separator: " "))
+    print("files=\(arguments.count) " + figures.joined(separator: " "))
 
 case "encode":
     guard arguments.count == 3, let syntax = TransferSyntax(uid: UID(arguments[0])) else {
