@@ -317,11 +317,17 @@ struct JPEGStreamDecoder {
             }
         }
         if let failure { throw failure }
+        store(samples, into: scanPlanes, shift: pointTransform)
+    }
+
+    /// Moves a scan's interleaved samples to the planes of its components, shifted left by the point transform.
+    private mutating func store(_ interleaved: [Int32], into scanPlanes: [Int], shift: Int) {
+        let count = scanPlanes.count
         for (slot, plane) in scanPlanes.enumerated() {
-            var values = [Int32](repeating: 0, count: width * height)
+            var values = [Int32](repeating: 0, count: interleaved.count / count)
             var source = slot
             for index in values.indices {
-                values[index] = samples[source] << Int32(pointTransform)
+                values[index] = interleaved[source] << Int32(shift)
                 source += count
             }
             planes[plane] = values
@@ -405,15 +411,7 @@ struct JPEGStreamDecoder {
             }
         }
         if let failure { throw failure }
-        for (slot, component) in components.enumerated() {
-            var values = [Int32](repeating: 0, count: width * height)
-            var source = slot
-            for index in values.indices {
-                values[index] = output[source]
-                source += count
-            }
-            planes[component.plane] = values
-        }
+        store(output, into: components.map(\.plane), shift: 0)
     }
 
     /// One 8×8 block's Huffman-coded coefficients (T.81 §F.2.2), dequantized into natural order.
