@@ -3,7 +3,8 @@
 
 usage: scripts/make-pixel-corpus.py OUTPUT_DIR [--count N]
 
-Writes N (default 4) of each, Explicit VR Little Endian:
+Writes N (default 4) of each, Explicit VR Little Endian, and a multi-frame of each kind holding the N images 8 times
+(ct-multiframe.dcm…: enough decoding work per process for DCMTK's command-line decoders to be timed):
 - ct-N.dcm: CT-like 512×512, 16 bits allocated, 12 stored, unsigned, Rescale Intercept -1024: a body ellipse with
   organs, bone and noise (the texture that decides compression ratios);
 - grey8-N.dcm: the same anatomy windowed to 8 bits (for JPEG baseline);
@@ -64,11 +65,15 @@ def main():
     parser.add_argument("--count", type=int, default=4)
     options = parser.parse_args()
     os.makedirs(options.output, exist_ok=True)
+    frames = {"ct": [], "grey8": [], "rgb": []}
     for seed in range(options.count):
         image = anatomy(seed)
         ct = image.astype("<u2")
         grey = np.clip((image - 1024 + 160) / 400 * 255, 0, 255).astype(np.uint8)
         rgb = np.stack([grey, (grey * 0.8).astype(np.uint8), 255 - grey], axis=-1)
+        frames["ct"].append(ct)
+        frames["grey8"].append(grey)
+        frames["rgb"].append(rgb)
         files = {
             "ct": dataset(seed, "ct", ct, SamplesPerPixel=1, PhotometricInterpretation="MONOCHROME2",
                           BitsAllocated=16, BitsStored=12, HighBit=11, PixelRepresentation=0,
@@ -82,6 +87,14 @@ def main():
             path = os.path.join(options.output, f"{kind}-{seed}.dcm")
             if not os.path.exists(path):
                 ds.save_as(path, enforce_file_format=True)
+            if seed == options.count - 1:
+                path = os.path.join(options.output, f"{kind}-multiframe.dcm")
+                if not os.path.exists(path):
+                    stack = np.stack(frames[kind] * 8)
+                    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = f"{ROOT}.{kind}.multiframe"
+                    ds.NumberOfFrames = len(stack)
+                    ds.PixelData = stack.tobytes()
+                    ds.save_as(path, enforce_file_format=True)
 
 
 if __name__ == "__main__":

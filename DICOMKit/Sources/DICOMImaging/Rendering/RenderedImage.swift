@@ -32,23 +32,27 @@ public struct RenderedImage: Hashable, Sendable {
         let targetHeight = max(1, Int((Double(height) * scale).rounded()))
         if targetWidth == width && targetHeight == height { return self }
         var output = [UInt8](repeating: 0, count: targetWidth * targetHeight * components)
-        for row in 0..<targetHeight {
-            let top = row * height / targetHeight
-            let bottom = max(top + 1, (row + 1) * height / targetHeight)
-            for column in 0..<targetWidth {
-                let left = column * width / targetWidth
-                let right = max(left + 1, (column + 1) * width / targetWidth)
-                let count = (bottom - top) * (right - left)
-                for channel in 0..<components {
-                    var sum = 0
-                    for y in top..<bottom {
-                        var index = (y * width + left) * components + channel
-                        for _ in left..<right {
-                            sum += Int(pixels[index])
-                            index += components
+        pixels.withUnsafeBufferPointer { source in
+            output.withUnsafeMutableBufferPointer { target in
+                for row in 0..<targetHeight {
+                    let top = row * height / targetHeight
+                    let bottom = max(top + 1, (row + 1) * height / targetHeight)
+                    for column in 0..<targetWidth {
+                        let left = column * width / targetWidth
+                        let right = max(left + 1, (column + 1) * width / targetWidth)
+                        let count = (bottom - top) * (right - left)
+                        for channel in 0..<components {
+                            var sum = 0
+                            for y in top..<bottom {
+                                var index = (y * width + left) * components + channel
+                                for _ in left..<right {
+                                    sum += Int(source[index])
+                                    index += components
+                                }
+                            }
+                            target[(row * targetWidth + column) * components + channel] = UInt8((sum + count / 2) / count)
                         }
                     }
-                    output[(row * targetWidth + column) * components + channel] = UInt8((sum + count / 2) / count)
                 }
             }
         }
