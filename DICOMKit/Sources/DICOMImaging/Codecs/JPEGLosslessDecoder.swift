@@ -256,7 +256,7 @@ struct JPEGStreamDecoder {
         var samples = [Int32](repeating: 0, count: rowLength * height)
         let restartInterval = self.restartInterval
         var failure: PixelDataError?
-        samples.withUnsafeMutableBufferPointer { output in
+        tables.withUnsafeBufferPointer { tables in samples.withUnsafeMutableBufferPointer { output in
             var mcu = 0
             var restartRow = 0
             var restartColumn = 0
@@ -315,7 +315,7 @@ struct JPEGStreamDecoder {
                     break rows
                 }
             }
-        }
+        } }
         if let failure { throw failure }
         store(samples, into: scanPlanes, shift: pointTransform)
     }
