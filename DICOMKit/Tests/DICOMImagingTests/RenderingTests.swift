@@ -89,6 +89,19 @@ import Testing
         #expect(image.width == 128 && image.height == 56 && image.components == 3)
     }
 
+    /// A monochrome thumbnail is resampled before the grayscale pipeline; it must look like the full rendering
+    /// shrunk (the same within a few grey levels on average).
+    @Test func monochromeThumbnailMatchesTheShrunkRendering() throws {
+        let file = try PixelTestFiles.read("CT_small.dcm")
+        let renderer = try ImageRenderer(dataSet: file.dataSet, transferSyntax: file.transferSyntax)
+        let window = try VOIWindow(center: 40, width: 400)
+        let thumbnail = try renderer.render(RenderParameters(window: window, viewport: try Viewport(width: 32, height: 32)))
+        let shrunk = try renderer.render(RenderParameters(window: window)).scaledToFit(try Viewport(width: 32, height: 32))
+        #expect(thumbnail.width == 32 && thumbnail.height == 32 && thumbnail.components == 1)
+        let error = zip(thumbnail.pixels, shrunk.pixels).map { abs(Int($0) - Int($1)) }.reduce(0, +)
+        #expect(Double(error) / Double(thumbnail.pixels.count) < 4)
+    }
+
     @Test func jpegOutputDecodesBackCloseToTheRenderedPixels() throws {
         let file = try PixelTestFiles.read("CT_small.dcm")
         let image = try ImageRenderer(dataSet: file.dataSet, transferSyntax: file.transferSyntax)

@@ -53,11 +53,20 @@ public struct ImageRenderer: Sendable {
     }
 
     /// Decodes and renders one frame.
+    ///
+    /// A monochrome frame shrunk to a viewport is resampled before the grayscale pipeline (its stored values
+    /// averaged), so that the pipeline runs on the output's pixels; colour frames are rendered, then resampled.
     public func render(_ parameters: RenderParameters = RenderParameters()) throws(PixelDataError) -> RenderedImage {
         let frame = try pixelData.frame(at: parameters.frame)
-        let image = try render(frame, window: parameters.window)
-        guard let viewport = parameters.viewport else { return image }
-        return image.scaledToFit(viewport)
+        let layout = frame.pixelDescription
+        guard let viewport = parameters.viewport else { return try render(frame, window: parameters.window) }
+        let (width, height) = BoxFilter.fittedSize(width: layout.columns, height: layout.rows, in: viewport)
+        if layout.photometricInterpretation.isMonochrome && width < layout.columns && height < layout.rows {
+            let stored = BoxFilter.scaled(
+                frame.storedValues(), width: layout.columns, height: layout.rows, components: 1, to: width, height)
+            return try renderMonochrome(stored, columns: width, rows: height, layout: layout, window: parameters.window)
+        }
+        return try render(frame, window: parameters.window).scaledToFit(viewport)
     }
 
     /// A thumbnail: the first frame (or the middle one of a multi-frame), default window, fitted in a square.
@@ -71,7 +80,8 @@ public struct ImageRenderer: Sendable {
     public func render(_ frame: PixelBuffer, window: VOIWindow? = nil) throws(PixelDataError) -> RenderedImage {
         let layout = frame.pixelDescription
         if layout.photometricInterpretation.isMonochrome {
-            return try renderMonochrome(frame, window: window)
+            return try renderMonochrome(
+                frame.storedValues(), columns: layout.columns, rows: layout.rows, layout: layout, window: window)
         }
         if layout.photometricInterpretation == .paletteColor {
             return try renderPalette(frame)
@@ -92,12 +102,10 @@ public struct ImageRenderer: Sendable {
 
     /// The grayscale pipeline, computed once per distinct stored value when the frame's range allows (a lookup
     /// table of at most 2^20 entries), else once per pixel.
-    private func renderMonochrome(_ frame: PixelBuffer, window override: VOIWindow?) throws(PixelDataError)
-        -> RenderedImage
-    {
-        let layout = frame.pixelDescription
+    private func renderMonochrome(
+        _ stored: [Int64], columns: Int, rows: Int, layout: PixelDescription, window override: VOIWindow?
+    ) throws(PixelDataError) -> RenderedImage {
         let signed = layout.pixelRepresentation == .signed
-        let stored = frame.storedValues()
         let low = stored.min() ?? 0
         let high = stored.max() ?? 0
         let usesTable = high - low < 1 << 20
@@ -143,7 +151,7 @@ public struct ImageRenderer: Sendable {
             return UInt8((inverted ? 255 - level : level).rounded())
         }
         let pixels = usesTable ? levels.withUnsafeBufferPointer { table in stored.map { table[Int($0 - low)] } } : levels
-        return RenderedImage(width: layout.columns, height: layout.rows, components: 1, pixels: pixels)
+        return RenderedImage(width: columns, height: rows, components: 1, pixels: pixels)
     }
 
     /// The data set's first Window Center and Width with its VOI LUT Function, nil when absent.
