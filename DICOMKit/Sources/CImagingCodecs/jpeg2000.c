@@ -134,6 +134,13 @@ int nuage_j2k_decode(const uint8_t *source, size_t source_length, int32_t bytes_
         status = fail(message, "cannot read the code stream header");
         goto done;
     }
+    // Refuse an image larger than the destination before OpenJPEG allocates for it (a forged SIZ marker).
+    if (image->numcomps == 0 || image->x1 <= image->x0 || image->y1 <= image->y0 ||
+        (size_t)(image->x1 - image->x0) * (image->y1 - image->y0) * image->numcomps * (size_t)bytes_per_sample >
+            destination_capacity) {
+        status = image->numcomps == 0 ? fail(message, "no components") : NUAGE_TOO_SMALL;
+        goto done;
+    }
     opj_codestream_info_v2_t *layout = opj_get_cstr_info(codec);
     if (layout) {
         info->color_transformed = layout->m_default_tile_info.mct != 0;

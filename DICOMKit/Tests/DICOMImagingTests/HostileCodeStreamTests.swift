@@ -38,6 +38,21 @@ import Testing
         #expect(failures >= 4, "\(name): truncated streams should mostly fail")
     }
 
+    /// A header that claims a huge image is refused before the codec allocates for it.
+    @Test(arguments: [("SC_rgb_jpeg_dcmtk.dcm", [UInt8]([0xFF, 0xC0]), 5), ("MR_small_jp2klossless.dcm", [0xFF, 0x51], 6)])
+    func forgedImageSizesAreRefusedBeforeDecoding(_ name: String, _ marker: [UInt8], _ sizeOffset: Int) throws {
+        let file = try PixelTestFiles.read(name)
+        let pixelData = try PixelData(dataSet: file.dataSet, transferSyntax: file.transferSyntax)
+        var bytes = Array(try pixelData.encodedFrame(at: 0).readableBytesView)
+        let position = try #require(bytes.indices.first { bytes[$0] == marker[0] && bytes[$0 + 1] == marker[1] })
+        for index in 0..<(marker[1] == 0x51 ? 8 : 4) { bytes[position + sizeOffset + index] = 0x7F }
+        let decoder = try #require(PixelCodecs.decoder(for: file.transferSyntax))
+        let error = try #require(throws: PixelDataError.self) {
+            try decoder.decode(ByteBuffer(bytes: bytes), as: pixelData.frameDescription)
+        }
+        #expect(error.code == .mismatchedCodeStream || error.code == .corruptCodeStream, "\(error)")
+    }
+
     @Test func errorsNameTheFrameAndSyntax() throws {
         let file = try PixelTestFiles.read("SC_rgb_rle_2frame.dcm")
         var dataSet = file.dataSet
