@@ -102,6 +102,28 @@ import Testing
         #expect(Double(error) / Double(thumbnail.pixels.count) < 4)
     }
 
+    /// JPEG 2000 thumbnails decode only the lower resolution levels; the result looks like the native image's.
+    @Test func jpeg2000ThumbnailsDecodeAReducedResolution() throws {
+        let j2k = try PixelTestFiles.read("MR_small_jp2klossless.dcm")  // 64×64, the pixels of MR_small.dcm
+        let native = try PixelTestFiles.read("MR_small.dcm")
+        let pixelData = try PixelData(dataSet: j2k.dataSet, transferSyntax: j2k.transferSyntax)
+        let reduced = try pixelData.frame(at: 0, toFit: try Viewport(width: 16, height: 16))
+        #expect(reduced.pixelDescription.columns == 16 && reduced.pixelDescription.rows == 16)
+        #expect(reduced.bytes.count == 16 * 16 * 2)
+        let window = try VOIWindow(center: 600, width: 1600)
+        let parameters = RenderParameters(window: window, viewport: try Viewport(width: 16, height: 16))
+        let fromJ2K = try ImageRenderer(dataSet: j2k.dataSet, transferSyntax: j2k.transferSyntax).render(parameters)
+        let fromNative = try ImageRenderer(dataSet: native.dataSet, transferSyntax: native.transferSyntax).render(parameters)
+        #expect(fromJ2K.width == 16 && fromNative.width == 16)
+        let error = zip(fromJ2K.pixels, fromNative.pixels).map { abs(Int($0) - Int($1)) }.reduce(0, +)
+        // The wavelet's low-pass band is not a box average: the images agree in brightness and roughly per pixel
+        // (a wrong scale, sign or level would be off by far more).
+        let meanJ2K = Double(fromJ2K.pixels.reduce(0) { $0 + Int($1) }) / 256
+        let meanNative = Double(fromNative.pixels.reduce(0) { $0 + Int($1) }) / 256
+        #expect(abs(meanJ2K - meanNative) < 4, "means \(meanJ2K), \(meanNative)")
+        #expect(Double(error) / 256 < 24, "mean difference \(Double(error) / 256)")
+    }
+
     @Test func jpegOutputDecodesBackCloseToTheRenderedPixels() throws {
         let file = try PixelTestFiles.read("CT_small.dcm")
         let image = try ImageRenderer(dataSet: file.dataSet, transferSyntax: file.transferSyntax)

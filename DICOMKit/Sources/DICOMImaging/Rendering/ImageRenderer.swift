@@ -56,10 +56,13 @@ public struct ImageRenderer: Sendable {
     ///
     /// A monochrome frame shrunk to a viewport is resampled before the grayscale pipeline (its stored values
     /// averaged), so that the pipeline runs on the output's pixels; colour frames are rendered, then resampled.
+    /// JPEG 2000 frames are decoded at a reduced resolution when the viewport allows (`PixelData.frame(at:toFit:)`).
     public func render(_ parameters: RenderParameters = RenderParameters()) throws(PixelDataError) -> RenderedImage {
-        let frame = try pixelData.frame(at: parameters.frame)
+        guard let viewport = parameters.viewport else {
+            return try render(try pixelData.frame(at: parameters.frame), window: parameters.window)
+        }
+        let frame = try pixelData.frame(at: parameters.frame, toFit: viewport)
         let layout = frame.pixelDescription
-        guard let viewport = parameters.viewport else { return try render(frame, window: parameters.window) }
         let (width, height) = BoxFilter.fittedSize(width: layout.columns, height: layout.rows, in: viewport)
         if layout.photometricInterpretation.isMonochrome && width < layout.columns && height < layout.rows {
             let stored = BoxFilter.scaled(
