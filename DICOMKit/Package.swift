@@ -79,6 +79,12 @@ let package = Package(
             dependencies: ["DICOM", "DICOMCore", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
+        // `make bench` (scripts/bench-pixel): decode throughput, compression ratios, thumbnail time.
+        .executableTarget(
+            name: "PixelBench",
+            dependencies: ["DICOMImaging", "DICOM", "DICOMCore", "DICOMDictionary", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "DICOMFuzzer",
             dependencies: [
@@ -95,7 +101,9 @@ let package = Package(
         ),
         .testTarget(
             name: "DICOMImagingTests",
-            dependencies: ["DICOMImaging", "DICOM", "DICOMCore", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "DICOMImaging", "DICOM", "DICOMCore", "DICOMDictionary", .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

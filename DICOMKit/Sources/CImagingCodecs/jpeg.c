@@ -51,6 +51,11 @@ int nuage_jpeg_decode(const uint8_t *source, size_t source_length, int color_hin
         if (color_hint == NUAGE_JPEG_COLOR_YCBCR) codec.jpeg_color_space = JCS_YCbCr;
     }
     if (codec.num_components == 3) codec.out_color_space = JCS_RGB;
+    // Refuse an image larger than the destination before libjpeg allocates for it (a forged header).
+    if ((size_t)codec.image_width * codec.image_height * (size_t)codec.num_components > destination_capacity) {
+        jpeg_destroy_decompress(&codec);
+        return NUAGE_TOO_SMALL;
+    }
     jpeg_start_decompress(&codec);
     info->width = (int32_t)codec.output_width;
     info->height = (int32_t)codec.output_height;

@@ -107,8 +107,8 @@ static void install_handlers(opj_codec_t *codec, char *message) {
     opj_set_info_handler(codec, ignore, NULL);
 }
 
-int nuage_j2k_decode(const uint8_t *source, size_t source_length, int32_t bytes_per_sample, uint8_t *destination,
-                     size_t destination_capacity, nuage_image_info *info, char *message) {
+int nuage_j2k_decode(const uint8_t *source, size_t source_length, int32_t bytes_per_sample, int32_t reduce,
+                     uint8_t *destination, size_t destination_capacity, nuage_image_info *info, char *message) {
     memset(info, 0, sizeof *info);
     message[0] = 0;
     if (source_length < 12) return fail(message, "code stream shorter than its header");
@@ -129,9 +129,18 @@ int nuage_j2k_decode(const uint8_t *source, size_t source_length, int32_t bytes_
     int status = NUAGE_OK;
     opj_dparameters_t parameters;
     opj_set_default_decoder_parameters(&parameters);
+    parameters.cp_reduce = (OPJ_UINT32)(reduce > 0 ? reduce : 0);
     install_handlers(codec, message);
     if (!opj_setup_decoder(codec, &parameters) || !opj_read_header(stream, codec, &image)) {
         status = fail(message, "cannot read the code stream header");
+        goto done;
+    }
+    // Refuse an image larger than the destination before OpenJPEG allocates for it (a forged SIZ marker).
+    size_t reduced_width = image->x1 > image->x0 ? (((size_t)(image->x1 - image->x0) + (1u << reduce) - 1) >> reduce) : 0;
+    size_t reduced_height = image->y1 > image->y0 ? (((size_t)(image->y1 - image->y0) + (1u << reduce) - 1) >> reduce) : 0;
+    if (image->numcomps == 0 || reduced_width == 0 || reduced_height == 0 ||
+        reduced_width * reduced_height * image->numcomps * (size_t)bytes_per_sample > destination_capacity) {
+        status = image->numcomps == 0 ? fail(message, "no components") : NUAGE_TOO_SMALL;
         goto done;
     }
     opj_codestream_info_v2_t *layout = opj_get_cstr_info(codec);

@@ -25,11 +25,15 @@ public struct PixelBuffer: Hashable, Sendable {
         let isSigned = layout.pixelRepresentation == .signed
         let count = min(layout.sampleCount, bytes.count / width)
         return [Int64](unsafeUninitializedCapacity: count) { values, initialized in
-            bytes.withUnsafeBufferPointer { source in
+            bytes.withUnsafeBytes { source in
                 for index in 0..<count {
-                    var raw: UInt64 = 0
-                    let start = index * width
-                    for byte in 0..<width { raw |= UInt64(source[start + byte]) << UInt64(8 * byte) }
+                    let raw: UInt64
+                    switch width {
+                    case 1: raw = UInt64(source[index])
+                    case 2: raw = UInt64(UInt16(littleEndian: source.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self)))
+                    case 4: raw = UInt64(UInt32(littleEndian: source.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)))
+                    default: raw = UInt64(littleEndian: source.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self))
+                    }
                     var value = (shift > 0 ? raw >> UInt64(shift) : raw) & mask
                     if isSigned && value & signBit != 0 { value |= ~mask }
                     values[index] = Int64(bitPattern: value)

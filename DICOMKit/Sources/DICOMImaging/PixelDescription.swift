@@ -89,7 +89,7 @@ public struct PixelDescription: Hashable, Sendable {
         var frames = 1
         if let element = dataSet[.numberOfFrames] {
             // Some writers put junk here (pydicom's badVR.dcm holds "1A"); a frame count that does not parse is 1.
-            frames = ((try? element.integerString()) ?? 1) ?? 1
+            frames = (try? element.integerString()) ?? 1
         }
         var photometric = PhotometricInterpretation.monochrome2
         if let text = try? dataSet[.photometricInterpretation]?.asciiStrings().first, !text.isEmpty {

@@ -42,9 +42,10 @@ int nuage_jpeg_encode(const uint8_t *pixels, int32_t width, int32_t height, int3
                       uint8_t **output, size_t *output_length, char *message);
 
 // JPEG 2000 (J2K code stream or JP2 file) and HTJ2K: interleaved samples of bytes_per_sample (1, 2 or 4) bytes,
-// little-endian, two's complement when signed.
-int nuage_j2k_decode(const uint8_t *source, size_t source_length, int32_t bytes_per_sample, uint8_t *destination,
-                     size_t destination_capacity, nuage_image_info *info, char *message);
+// little-endian, two's complement when signed. reduce > 0 decodes at 1/2^reduce of the size (the wavelet's lower
+// resolution levels only: how thumbnails of JPEG 2000 images are made cheaply).
+int nuage_j2k_decode(const uint8_t *source, size_t source_length, int32_t bytes_per_sample, int32_t reduce,
+                     uint8_t *destination, size_t destination_capacity, nuage_image_info *info, char *message);
 
 // Lossless JPEG 2000 (reversible 5/3 wavelet, one quality layer) of interleaved samples; a 3-component image uses
 // the reversible colour transform when use_colour_transform is set. *output is malloc'ed.

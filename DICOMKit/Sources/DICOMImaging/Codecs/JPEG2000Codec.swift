@@ -22,13 +22,27 @@ public struct JPEG2000Codec: FrameDecoder, FrameEncoder {
     public func decode(_ codeStream: ByteBuffer, as description: PixelDescription) throws(PixelDataError)
         -> PixelBuffer
     {
+        try decode(codeStream, as: description, reduction: 0)
+    }
+
+    /// Decodes at 1/2^`reduction` of the size in each direction: only the wavelet's lower resolution levels are
+    /// decoded (ISO 15444-1 §B.5), which makes thumbnails of JPEG 2000 images cheap. The buffer describes the
+    /// reduced image. A reduction past the code stream's levels is `corruptCodeStream`.
+    public func decode(_ codeStream: ByteBuffer, as description: PixelDescription, reduction: Int)
+        throws(PixelDataError) -> PixelBuffer
+    {
+        var description = description
+        let reduction = max(0, min(reduction, 15))
+        description.columns = (description.columns + (1 << reduction) - 1) >> reduction
+        description.rows = (description.rows + (1 << reduction) - 1) >> reduction
         let width = Int32(description.bytesPerSample)
+        let reduce = Int32(reduction)
         guard [1, 2, 4].contains(width) else {
             throw PixelDataError(.unsupportedLayout, "JPEG 2000 into \(description.bitsAllocated)-bit samples")
         }
         var (bytes, info) = try CCodecCall.decode(codeStream, capacity: description.frameLength, codec: "OpenJPEG") {
             source, length, target, capacity, info, message in
-            nuage_j2k_decode(source, length, width, target, capacity, &info, message)
+            nuage_j2k_decode(source, length, width, reduce, target, capacity, &info, message)
         }
         try CCodecCall.checkShape(info, description, codec: "JPEG 2000")
         // An unsigned code stream in a signed image (pydicom's J2K_pixelrep_mismatch.dcm): the attribute wins, as
@@ -43,14 +57,18 @@ public struct JPEG2000Codec: FrameDecoder, FrameEncoder {
 
     public func encode(_ frame: PixelBuffer) throws(PixelDataError) -> ByteBuffer {
         let description = frame.pixelDescription
-        guard [1, 2, 4].contains(description.bytesPerSample), description.bitsAllocated >= 8 else {
-            throw PixelDataError(.encodingFailed, "JPEG 2000 of \(description.bitsAllocated)-bit samples")
+        // OpenJPEG's reversible path is exact up to 24 bits per sample; deeper data would come back altered.
+        guard [1, 2, 4].contains(description.bytesPerSample), description.bitsAllocated >= 8,
+            description.bitsStored <= 24
+        else {
+            throw PixelDataError(
+                .encodingFailed, "lossless JPEG 2000 of \(description.bitsStored) bits stored (at most 24 here)")
         }
         let colourTransform: Int32 = description.samplesPerPixel == 3 && description.photometricInterpretation == .rgb ? 1 : 0
         return try CCodecCall.encode(frame.bytes, codec: "OpenJPEG") { source, output, length, message in
             nuage_j2k_encode_lossless(
                 source, Int32(description.columns), Int32(description.rows), Int32(description.samplesPerPixel),
-                Int32(description.bytesPerSample), Int32(min(description.bitsStored, 31)),
+                Int32(description.bytesPerSample), Int32(description.bitsStored),
                 description.pixelRepresentation == .signed ? 1 : 0, colourTransform, output, length, message)
         }
     }

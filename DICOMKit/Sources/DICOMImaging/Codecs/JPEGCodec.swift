@@ -1,5 +1,5 @@
 import CImagingCodecs
-public import DICOMCore
+import DICOMCore
 public import NIOCore
 
 /// JPEG Baseline (Process 1) and Extended (Process 2 & 4) through libjpeg-turbo: PS3.5 §8.2.1, ITU T.81.

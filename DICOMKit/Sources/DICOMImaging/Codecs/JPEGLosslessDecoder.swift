@@ -1,4 +1,4 @@
-public import DICOMCore
+import DICOMCore
 public import NIOCore
 
 /// JPEG Lossless (Process 14, every predictor, and its first-order SV1 form) and 12-bit Extended sequential DCT
@@ -238,7 +238,8 @@ struct JPEGStreamDecoder {
         position = reader.markerPosition
     }
 
-    /// Lossless prediction and Huffman-coded differences (T.81 Annex H).
+    /// Lossless prediction and Huffman-coded differences (T.81 Annex H). The scan's components are decoded into one
+    /// interleaved buffer (samples of a pixel side by side), then moved to their planes.
     private mutating func decodeLosslessScan(
         _ frame: JPEGFrameHeader, _ scanPlanes: [Int], _ tables: [JPEGHuffmanTable], _ predictor: Int,
         _ pointTransform: Int, _ reader: inout JPEGBitReader
@@ -247,54 +248,89 @@ struct JPEGStreamDecoder {
             throw corrupt("lossless predictor \(predictor), point transform \(pointTransform)")
         }
         let width = frame.width
+        let height = frame.height
+        let count = scanPlanes.count
         let initial = Int32(1 << (frame.precision - pointTransform - 1))
         let mask = Int32((1 << (frame.precision - pointTransform)) - 1)
-        var mcu = 0
-        var restartRow = 0
-        var restartColumn = 0
-        for row in 0..<frame.height {
-            for column in 0..<width {
-                if restartInterval > 0 && mcu > 0 && mcu % restartInterval == 0 {
-                    guard reader.restart() else { throw corrupt("restart marker missing after MCU \(mcu)") }
-                    restartRow = row
-                    restartColumn = column
-                }
-                mcu += 1
-                let here = row * width + column
-                for (slot, plane) in scanPlanes.enumerated() {
-                    let size = Int(try tables[slot].decode(&reader))
-                    guard size <= 16 else { throw corrupt("difference category \(size)") }
-                    let difference = size == 16 ? 32768 : reader.receiveExtended(size)
-                    let prediction: Int32
-                    if row == restartRow && column == restartColumn {
-                        prediction = initial
-                    } else if row == restartRow {
-                        prediction = planes[plane][here - 1]
-                    } else if column == 0 {
-                        prediction = planes[plane][here - width]
-                    } else {
-                        let left = planes[plane][here - 1]
-                        let above = planes[plane][here - width]
-                        let diagonal = planes[plane][here - width - 1]
-                        switch predictor {
-                        case 1: prediction = left
-                        case 2: prediction = above
-                        case 3: prediction = diagonal
-                        case 4: prediction = left + above - diagonal
-                        case 5: prediction = left + ((above - diagonal) >> 1)
-                        case 6: prediction = above + ((left - diagonal) >> 1)
-                        default: prediction = (left + above) >> 1
+        let rowLength = width * count
+        var samples = [Int32](repeating: 0, count: rowLength * height)
+        let restartInterval = self.restartInterval
+        var failure: PixelDataError?
+        tables.withUnsafeBufferPointer { tables in samples.withUnsafeMutableBufferPointer { output in
+            var mcu = 0
+            var restartRow = 0
+            var restartColumn = 0
+            rows: for row in 0..<height {
+                for column in 0..<width {
+                    if restartInterval > 0 && mcu > 0 && mcu % restartInterval == 0 {
+                        guard reader.restart() else {
+                            failure = corrupt("restart marker missing after MCU \(mcu)")
+                            break rows
                         }
+                        restartRow = row
+                        restartColumn = column
                     }
-                    planes[plane][here] = (prediction + Int32(difference)) & mask
+                    mcu += 1
+                    var here = row * rowLength + column * count
+                    for slot in 0..<count {
+                        let size: Int
+                        do throws(PixelDataError) { size = Int(try tables[slot].decode(&reader)) } catch {
+                            failure = error
+                            break rows
+                        }
+                        let difference: Int32
+                        if size == 16 {
+                            difference = 32768
+                        } else if size < 16 {
+                            difference = Int32(reader.receiveExtended(size))
+                        } else {
+                            failure = corrupt("difference category \(size)")
+                            break rows
+                        }
+                        let prediction: Int32
+                        if row == restartRow {
+                            prediction = column == restartColumn ? initial : output[here - count]
+                        } else if column == 0 {
+                            prediction = output[here - rowLength]
+                        } else {
+                            let left = output[here - count]
+                            let above = output[here - rowLength]
+                            let diagonal = output[here - rowLength - count]
+                            switch predictor {
+                            case 1: prediction = left
+                            case 2: prediction = above
+                            case 3: prediction = diagonal
+                            case 4: prediction = left &+ above &- diagonal
+                            case 5: prediction = left &+ ((above &- diagonal) >> 1)
+                            case 6: prediction = above &+ ((left &- diagonal) >> 1)
+                            default: prediction = (left &+ above) >> 1
+                            }
+                        }
+                        output[here] = (prediction &+ difference) & mask
+                        here += 1
+                    }
+                }
+                if reader.reachedMarker && row + 1 < height {
+                    failure = corrupt("scan data ends at row \(row + 1) of \(height)")
+                    break rows
                 }
             }
-            if reader.reachedMarker && row + 1 < frame.height {
-                throw corrupt("scan data ends at row \(row + 1) of \(frame.height)")
+        } }
+        if let failure { throw failure }
+        store(samples, into: scanPlanes, shift: pointTransform)
+    }
+
+    /// Moves a scan's interleaved samples to the planes of its components, shifted left by the point transform.
+    private mutating func store(_ interleaved: [Int32], into scanPlanes: [Int], shift: Int) {
+        let count = scanPlanes.count
+        for (slot, plane) in scanPlanes.enumerated() {
+            var values = [Int32](repeating: 0, count: interleaved.count / count)
+            var source = slot
+            for index in values.indices {
+                values[index] = interleaved[source] << Int32(shift)
+                source += count
             }
-        }
-        if pointTransform > 0 {
-            for plane in scanPlanes { planes[plane] = planes[plane].map { $0 << Int32(pointTransform) } }
+            planes[plane] = values
         }
     }
 
@@ -304,61 +340,105 @@ struct JPEGStreamDecoder {
         _ components: [(plane: Int, dc: JPEGHuffmanTable, ac: JPEGHuffmanTable?, quantization: [Int]?)],
         _ reader: inout JPEGBitReader
     ) throws(PixelDataError) {
-        let blockColumns = (frame.width + 7) / 8
-        let blockRows = (frame.height + 7) / 8
+        var dcTables: [JPEGHuffmanTable] = []
+        var acTables: [JPEGHuffmanTable] = []
+        var quantization: [Int] = []
+        for component in components {
+            guard let ac = component.ac, let table = component.quantization else {
+                throw corrupt("scan without its AC Huffman or quantization table")
+            }
+            dcTables.append(component.dc)
+            acTables.append(ac)
+            quantization += table
+        }
+        let count = components.count
+        let width = frame.width
+        let height = frame.height
+        let blockColumns = (width + 7) / 8
+        let blockRows = (height + 7) / 8
         let maximum = Int32((1 << frame.precision) - 1)
         let levelShift = Float(1 << (frame.precision - 1))
-        var predictions = [Int](repeating: 0, count: components.count)
+        let restartInterval = self.restartInterval
+        var predictions = [Int](repeating: 0, count: count)
         var coefficients = [Float](repeating: 0, count: 64)
         var samples = [Float](repeating: 0, count: 64)
-        var mcu = 0
-        for blockRow in 0..<blockRows {
-            for blockColumn in 0..<blockColumns {
-                if restartInterval > 0 && mcu > 0 && mcu % restartInterval == 0 {
-                    guard reader.restart() else { throw corrupt("restart marker missing after MCU \(mcu)") }
-                    for index in predictions.indices { predictions[index] = 0 }
-                }
-                mcu += 1
-                for (slot, component) in components.enumerated() {
-                    guard let ac = component.ac, let table = component.quantization else {
-                        throw corrupt("scan without its AC Huffman or quantization table")
-                    }
-                    for index in 0..<64 { coefficients[index] = 0 }
-                    let size = Int(try component.dc.decode(&reader))
-                    guard size <= 16 else { throw corrupt("DC difference category \(size)") }
-                    predictions[slot] += reader.receiveExtended(size)
-                    coefficients[0] = Float(predictions[slot] * table[0])
-                    var index = 1
-                    while index < 64 {
-                        let symbol = Int(try ac.decode(&reader))
-                        let run = symbol >> 4
-                        let bits = symbol & 0x0F
-                        if bits == 0 {
-                            if run != 15 { break }
-                            index += 16
-                            continue
-                        }
-                        index += run
-                        guard index < 64 else { throw corrupt("AC coefficients run past the block") }
-                        coefficients[Self.zigzag[index]] = Float(reader.receiveExtended(bits) * table[index])
-                        index += 1
-                    }
-                    Self.inverseDCT(coefficients, into: &samples)
-                    for y in 0..<8 {
-                        let row = blockRow * 8 + y
-                        guard row < frame.height else { break }
-                        for x in 0..<8 {
-                            let column = blockColumn * 8 + x
-                            guard column < frame.width else { break }
-                            let value = Int32((samples[y * 8 + x] + levelShift).rounded())
-                            planes[component.plane][row * frame.width + column] = min(max(value, 0), maximum)
+        var scratch = [Float](repeating: 0, count: 64)
+        // The scan's components are decoded into one interleaved buffer, then moved to their planes.
+        var output = [Int32](repeating: 0, count: width * height * count)
+        var failure: PixelDataError?
+        dcTables.withUnsafeBufferPointer { dc in
+            acTables.withUnsafeBufferPointer { ac in
+                quantization.withUnsafeBufferPointer { quantization in
+                    output.withUnsafeMutableBufferPointer { output in
+                        var mcu = 0
+                        blocks: for blockRow in 0..<blockRows {
+                            for blockColumn in 0..<blockColumns {
+                                if restartInterval > 0 && mcu > 0 && mcu % restartInterval == 0 {
+                                    guard reader.restart() else {
+                                        failure = corrupt("restart marker missing after MCU \(mcu)")
+                                        break blocks
+                                    }
+                                    for index in 0..<count { predictions[index] = 0 }
+                                }
+                                mcu += 1
+                                for slot in 0..<count {
+                                    do throws(PixelDataError) {
+                                        try Self.decodeBlock(
+                                            &reader, dc: dc[slot], ac: ac[slot],
+                                            quantization: UnsafeBufferPointer(rebasing: quantization[(slot * 64)..<(slot * 64 + 64)]),
+                                            prediction: &predictions[slot], into: &coefficients)
+                                    } catch {
+                                        failure = error
+                                        break blocks
+                                    }
+                                    Self.inverseDCT(coefficients, into: &samples, scratch: &scratch)
+                                    for y in 0..<min(8, height - blockRow * 8) {
+                                        let rowStart = ((blockRow * 8 + y) * width + blockColumn * 8) * count + slot
+                                        for x in 0..<min(8, width - blockColumn * 8) {
+                                            let value = Int32((samples[y * 8 + x] + levelShift).rounded())
+                                            output[rowStart + x * count] = min(max(value, 0), maximum)
+                                        }
+                                    }
+                                }
+                            }
+                            if reader.reachedMarker && blockRow + 1 < blockRows {
+                                failure = corrupt("scan data ends at block row \(blockRow + 1) of \(blockRows)")
+                                break blocks
+                            }
                         }
                     }
                 }
             }
-            if reader.reachedMarker && blockRow + 1 < blockRows {
-                throw corrupt("scan data ends at block row \(blockRow + 1) of \(blockRows)")
+        }
+        if let failure { throw failure }
+        store(output, into: components.map(\.plane), shift: 0)
+    }
+
+    /// One 8×8 block's Huffman-coded coefficients (T.81 §F.2.2), dequantized into natural order.
+    @inline(__always)
+    private static func decodeBlock(
+        _ reader: inout JPEGBitReader, dc: JPEGHuffmanTable, ac: JPEGHuffmanTable,
+        quantization: UnsafeBufferPointer<Int>, prediction: inout Int, into coefficients: inout [Float]
+    ) throws(PixelDataError) {
+        for index in 0..<64 { coefficients[index] = 0 }
+        let size = Int(try dc.decode(&reader))
+        guard size <= 16 else { throw PixelDataError(.corruptCodeStream, "DC difference category \(size)") }
+        prediction += reader.receiveExtended(size)
+        coefficients[0] = Float(prediction * quantization[0])
+        var index = 1
+        while index < 64 {
+            let symbol = Int(try ac.decode(&reader))
+            let run = symbol >> 4
+            let bits = symbol & 0x0F
+            if bits == 0 {
+                if run != 15 { break }
+                index += 16
+                continue
             }
+            index += run
+            guard index < 64 else { throw PixelDataError(.corruptCodeStream, "AC coefficients run past the block") }
+            coefficients[zigzag[index]] = Float(reader.receiveExtended(bits) * quantization[index])
+            index += 1
         }
     }
 
@@ -377,21 +457,34 @@ struct JPEGStreamDecoder {
         return scale * cos((2 * x + 1) * u * .pi / 16) / 2
     }
 
-    /// The 8×8 inverse DCT (T.81 §A.3.3), separably: columns, then rows.
-    private static func inverseDCT(_ coefficients: [Float], into samples: inout [Float]) {
-        var columns = [Float](repeating: 0, count: 64)
-        for u in 0..<8 {
-            for y in 0..<8 {
-                var sum: Float = 0
-                for v in 0..<8 { sum += cosines[y * 8 + v] * coefficients[v * 8 + u] }
-                columns[y * 8 + u] = sum
-            }
+    /// The 8×8 inverse DCT (T.81 §A.3.3), separably: columns, then rows; a block with only a DC coefficient, the
+    /// commonest kind, is flat.
+    private static func inverseDCT(_ coefficients: [Float], into samples: inout [Float], scratch: inout [Float]) {
+        if coefficients[1...].allSatisfy({ $0 == 0 }) {
+            let value = coefficients[0] / 8
+            for index in 0..<64 { samples[index] = value }
+            return
         }
-        for y in 0..<8 {
-            for x in 0..<8 {
-                var sum: Float = 0
-                for u in 0..<8 { sum += cosines[x * 8 + u] * columns[y * 8 + u] }
-                samples[y * 8 + x] = sum
+        cosines.withUnsafeBufferPointer { cosine in
+            coefficients.withUnsafeBufferPointer { input in
+                scratch.withUnsafeMutableBufferPointer { columns in
+                    for u in 0..<8 {
+                        for y in 0..<8 {
+                            var sum: Float = 0
+                            for v in 0..<8 { sum += cosine[y * 8 + v] * input[v * 8 + u] }
+                            columns[y * 8 + u] = sum
+                        }
+                    }
+                    samples.withUnsafeMutableBufferPointer { output in
+                        for y in 0..<8 {
+                            for x in 0..<8 {
+                                var sum: Float = 0
+                                for u in 0..<8 { sum += cosine[x * 8 + u] * columns[y * 8 + u] }
+                                output[y * 8 + x] = sum
+                            }
+                        }
+                    }
+                }
             }
         }
     }

@@ -1,4 +1,4 @@
-public import DICOMCore
+import DICOMCore
 public import NIOCore
 
 /// Native (uncompressed) pixel data: PS3.5 §8.1 and §8.2.

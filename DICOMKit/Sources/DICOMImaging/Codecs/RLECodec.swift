@@ -46,18 +46,15 @@ public struct RLECodec: FrameDecoder, FrameEncoder {
             }
             let sample = segment / bytesPerSample
             let byteInSample = bytesPerSample - 1 - segment % bytesPerSample
-            let decoded = try Self.unpackBits(
-                source[start..<end], count: pixels)
-            guard decoded.count == pixels else {
-                throw corrupt("segment \(segment) decodes to \(decoded.count) bytes, the frame needs \(pixels)")
-            }
-            output.withUnsafeMutableBufferPointer { target in
-                var position = sample * bytesPerSample + byteInSample
-                let step = samples * bytesPerSample
-                for value in decoded {
-                    target[position] = value
-                    position += step
+            let written = try output.withUnsafeMutableBufferPointer { target throws(PixelDataError) in
+                try source.withUnsafeBufferPointer { input throws(PixelDataError) in
+                    try Self.unpackBits(
+                        UnsafeBufferPointer(rebasing: input[start..<end]), into: target,
+                        first: sample * bytesPerSample + byteInSample, step: samples * bytesPerSample, count: pixels)
                 }
+            }
+            guard written == pixels else {
+                throw corrupt("segment \(segment) decodes to \(written) bytes, the frame needs \(pixels)")
             }
         }
         return PixelBuffer(pixelDescription: description.decodedFrame, bytes: output)
@@ -101,32 +98,45 @@ public struct RLECodec: FrameDecoder, FrameEncoder {
         return output
     }
 
-    /// PackBits decoding (PS3.5 §G.3.2), stopping once `count` bytes are out (trailing padding is ignored).
-    static func unpackBits(_ input: ArraySlice<UInt8>, count: Int) throws(PixelDataError) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(count)
-        var index = input.startIndex
-        while index < input.endIndex && output.count < count {
+    /// PackBits decoding (PS3.5 §G.3.2) of one segment straight into its byte plane: byte `n` goes to
+    /// `target[first + n * step]`; stops once `count` bytes are out (trailing padding is ignored). Returns the bytes
+    /// written; a run that passes the end of its segment is `corruptCodeStream`.
+    static func unpackBits(
+        _ input: UnsafeBufferPointer<UInt8>, into target: UnsafeMutableBufferPointer<UInt8>, first: Int, step: Int,
+        count: Int
+    ) throws(PixelDataError) -> Int {
+        var written = 0
+        var position = first
+        var index = 0
+        while index < input.count && written < count {
             let header = Int(Int8(bitPattern: input[index]))
             index += 1
             if header >= 0 {
-                let length = header + 1
-                guard input.endIndex - index >= length else {
+                let length = min(header + 1, count - written)
+                guard input.count - index >= length else {
                     throw PixelDataError(.corruptCodeStream, "a literal run of \(length) passes the end of its segment")
                 }
-                output.append(contentsOf: input[index..<(index + length)])
-                index += length
+                for offset in 0..<length {
+                    target[position] = input[index + offset]
+                    position += step
+                }
+                index += header + 1
+                written += length
             } else if header != -128 {
-                guard index < input.endIndex else {
+                guard index < input.count else {
                     throw PixelDataError(.corruptCodeStream, "a replicate run passes the end of its segment")
                 }
                 let value = input[index]
                 index += 1
-                for _ in 0..<(1 - header) { output.append(value) }
+                let length = min(1 - header, count - written)
+                for _ in 0..<length {
+                    target[position] = value
+                    position += step
+                }
+                written += length
             }
         }
-        if output.count > count { output.removeLast(output.count - count) }
-        return output
+        return written
     }
 
     /// PackBits encoding of one row (PS3.5 §G.3.1): runs of 2…128 equal bytes replicated, others literal.

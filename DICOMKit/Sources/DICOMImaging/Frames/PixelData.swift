@@ -97,6 +97,24 @@ public struct PixelData: Sendable {
         }
     }
 
+    /// Decodes a frame for display within `viewport`: a JPEG 2000 frame at the smallest resolution level that still
+    /// covers the viewport (at most 1/32), any other frame in full. Falls back to the full frame when the reduced
+    /// decode fails.
+    public func frame(at index: Int, toFit viewport: Viewport) throws(PixelDataError) -> PixelBuffer {
+        guard let codec = PixelCodecs.decoder(for: transferSyntax) as? JPEG2000Codec else { return try frame(at: index) }
+        var reduction = 0
+        while reduction < 5 && pixelDescription.columns >> (reduction + 1) >= viewport.width
+            && pixelDescription.rows >> (reduction + 1) >= viewport.height
+        {
+            reduction += 1
+        }
+        guard reduction > 0 else { return try frame(at: index) }
+        let encoded = try encodedFrame(at: index)
+        do { return try codec.decode(encoded, as: frameDescription, reduction: reduction) } catch {
+            return try frame(at: index)
+        }
+    }
+
     /// The description of one frame as stored (Number of Frames 1).
     public var frameDescription: PixelDescription {
         var description = pixelDescription

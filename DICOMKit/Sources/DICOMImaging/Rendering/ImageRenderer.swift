@@ -53,11 +53,23 @@ public struct ImageRenderer: Sendable {
     }
 
     /// Decodes and renders one frame.
+    ///
+    /// A monochrome frame shrunk to a viewport is resampled before the grayscale pipeline (its stored values
+    /// averaged), so that the pipeline runs on the output's pixels; colour frames are rendered, then resampled.
+    /// JPEG 2000 frames are decoded at a reduced resolution when the viewport allows (`PixelData.frame(at:toFit:)`).
     public func render(_ parameters: RenderParameters = RenderParameters()) throws(PixelDataError) -> RenderedImage {
-        let frame = try pixelData.frame(at: parameters.frame)
-        let image = try render(frame, window: parameters.window)
-        guard let viewport = parameters.viewport else { return image }
-        return image.scaledToFit(viewport)
+        guard let viewport = parameters.viewport else {
+            return try render(try pixelData.frame(at: parameters.frame), window: parameters.window)
+        }
+        let frame = try pixelData.frame(at: parameters.frame, toFit: viewport)
+        let layout = frame.pixelDescription
+        let (width, height) = BoxFilter.fittedSize(width: layout.columns, height: layout.rows, in: viewport)
+        if layout.photometricInterpretation.isMonochrome && width < layout.columns && height < layout.rows {
+            let stored = BoxFilter.scaled(
+                frame.storedValues(), width: layout.columns, height: layout.rows, components: 1, to: width, height)
+            return try renderMonochrome(stored, columns: width, rows: height, layout: layout, window: parameters.window)
+        }
+        return try render(frame, window: parameters.window).scaledToFit(viewport)
     }
 
     /// A thumbnail: the first frame (or the middle one of a multi-frame), default window, fitted in a square.
@@ -71,7 +83,8 @@ public struct ImageRenderer: Sendable {
     public func render(_ frame: PixelBuffer, window: VOIWindow? = nil) throws(PixelDataError) -> RenderedImage {
         let layout = frame.pixelDescription
         if layout.photometricInterpretation.isMonochrome {
-            return try renderMonochrome(frame, window: window)
+            return try renderMonochrome(
+                frame.storedValues(), columns: layout.columns, rows: layout.rows, layout: layout, window: window)
         }
         if layout.photometricInterpretation == .paletteColor {
             return try renderPalette(frame)
@@ -90,19 +103,30 @@ public struct ImageRenderer: Sendable {
         return RenderedImage(width: layout.columns, height: layout.rows, components: 3, pixels: pixels)
     }
 
-    private func renderMonochrome(_ frame: PixelBuffer, window override: VOIWindow?) throws(PixelDataError)
-        -> RenderedImage
-    {
-        let layout = frame.pixelDescription
+    /// The grayscale pipeline, computed once per distinct stored value when the frame's range allows (a lookup
+    /// table of at most 2^20 entries), else once per pixel.
+    private func renderMonochrome(
+        _ stored: [Int64], columns: Int, rows: Int, layout: PixelDescription, window override: VOIWindow?
+    ) throws(PixelDataError) -> RenderedImage {
         let signed = layout.pixelRepresentation == .signed
-        let stored = frame.storedValues()
+        let low = stored.min() ?? 0
+        let high = stored.max() ?? 0
+        let usesTable = high - low < 1 << 20
+        let inputs: [Int64] = usesTable ? Array(low...high) : stored
+        var present = [Bool](repeating: !usesTable, count: inputs.count)
+        if usesTable {
+            present.withUnsafeMutableBufferPointer { present in
+                for value in stored { present[Int(value - low)] = true }
+            }
+        }
+
         let modality: [Double]
         if let table = try LookupTable.firstItem(of: .modalityLUTSequence, in: dataSet, signed: signed) {
-            modality = stored.map { Double(table.lookup(Int($0))) }
+            modality = inputs.map { Double(table.lookup(Int($0))) }
         } else {
             let slope = (try? dataSet.decimal(.rescaleSlope)) ?? 1
             let intercept = (try? dataSet.decimal(.rescaleIntercept)) ?? 0
-            modality = stored.map { Double($0) * slope + intercept }
+            modality = inputs.map { Double($0) * slope + intercept }
         }
         let voi: (Double) -> Double
         let window: VOIWindow? = if let override { override } else { datasetWindow() }
@@ -112,18 +136,25 @@ public struct ImageRenderer: Sendable {
             let maximum = table.maximumOutput
             voi = { Double(table.lookup(Int($0.rounded()))) / maximum }
         } else {
-            let low = modality.min() ?? 0
-            let high = modality.max() ?? 0
-            let window = try VOIWindow(center: (low + high) / 2, width: max(high - low, 1), function: .linearExact)
-            voi = window.apply
+            var lowest = Double.infinity
+            var highest = -Double.infinity
+            for (index, value) in modality.enumerated() where present[index] {
+                lowest = min(lowest, value)
+                highest = max(highest, value)
+            }
+            if lowest > highest { (lowest, highest) = (0, 0) }
+            let range = try VOIWindow(
+                center: (lowest + highest) / 2, width: max(highest - lowest, 1), function: .linearExact)
+            voi = range.apply
         }
         let shape = (try? dataSet[.presentationLUTShape]?.asciiStrings().first) ?? nil
         let inverted = layout.photometricInterpretation == .monochrome1 || shape == "INVERSE"
-        let pixels = modality.map { value -> UInt8 in
+        let levels = modality.map { value -> UInt8 in
             let level = min(max(voi(value), 0), 1) * 255
             return UInt8((inverted ? 255 - level : level).rounded())
         }
-        return RenderedImage(width: layout.columns, height: layout.rows, components: 1, pixels: pixels)
+        let pixels = usesTable ? levels.withUnsafeBufferPointer { table in stored.map { table[Int($0 - low)] } } : levels
+        return RenderedImage(width: columns, height: rows, components: 1, pixels: pixels)
     }
 
     /// The data set's first Window Center and Width with its VOI LUT Function, nil when absent.

@@ -27,31 +27,54 @@ public struct RenderedImage: Hashable, Sendable {
     /// The image scaled to fit the viewport, keeping its aspect ratio: each output pixel the mean of the source
     /// pixels it covers when shrinking, the nearest source pixel when enlarging.
     public func scaledToFit(_ viewport: Viewport) -> RenderedImage {
-        let scale = min(Double(viewport.width) / Double(width), Double(viewport.height) / Double(height))
-        let targetWidth = max(1, Int((Double(width) * scale).rounded()))
-        let targetHeight = max(1, Int((Double(height) * scale).rounded()))
+        let (targetWidth, targetHeight) = BoxFilter.fittedSize(width: width, height: height, in: viewport)
         if targetWidth == width && targetHeight == height { return self }
-        var output = [UInt8](repeating: 0, count: targetWidth * targetHeight * components)
-        for row in 0..<targetHeight {
-            let top = row * height / targetHeight
-            let bottom = max(top + 1, (row + 1) * height / targetHeight)
-            for column in 0..<targetWidth {
-                let left = column * width / targetWidth
-                let right = max(left + 1, (column + 1) * width / targetWidth)
-                let count = (bottom - top) * (right - left)
-                for channel in 0..<components {
-                    var sum = 0
-                    for y in top..<bottom {
-                        var index = (y * width + left) * components + channel
-                        for _ in left..<right {
-                            sum += Int(pixels[index])
-                            index += components
+        let output = BoxFilter.scaled(
+            pixels, width: width, height: height, components: components, to: targetWidth, targetHeight)
+        return RenderedImage(width: targetWidth, height: targetHeight, components: components, pixels: output)
+    }
+}
+
+/// Area-average resampling, shared by rendered images and by thumbnails (which resample stored values before the
+/// grayscale pipeline, so that it runs on the thumbnail's pixels only).
+enum BoxFilter {
+    /// The largest size with the source's aspect ratio that fits the viewport.
+    static func fittedSize(width: Int, height: Int, in viewport: Viewport) -> (Int, Int) {
+        let scale = min(Double(viewport.width) / Double(width), Double(viewport.height) / Double(height))
+        return (max(1, Int((Double(width) * scale).rounded())), max(1, Int((Double(height) * scale).rounded())))
+    }
+
+    /// Interleaved samples scaled to `targetWidth`×`targetHeight`, each output the rounded mean of the source samples
+    /// its area covers (at least one).
+    static func scaled<Sample: FixedWidthInteger>(
+        _ samples: [Sample], width: Int, height: Int, components: Int, to targetWidth: Int, _ targetHeight: Int
+    ) -> [Sample] {
+        var output = [Sample](repeating: 0, count: targetWidth * targetHeight * components)
+        samples.withUnsafeBufferPointer { source in
+            output.withUnsafeMutableBufferPointer { target in
+                for row in 0..<targetHeight {
+                    let top = row * height / targetHeight
+                    let bottom = max(top + 1, (row + 1) * height / targetHeight)
+                    for column in 0..<targetWidth {
+                        let left = column * width / targetWidth
+                        let right = max(left + 1, (column + 1) * width / targetWidth)
+                        let count = Int64((bottom - top) * (right - left))
+                        for channel in 0..<components {
+                            var sum: Int64 = 0
+                            for y in top..<bottom {
+                                var index = (y * width + left) * components + channel
+                                for _ in left..<right {
+                                    sum += Int64(source[index])
+                                    index += components
+                                }
+                            }
+                            let mean = sum >= 0 ? (sum + count / 2) / count : -((-sum + count / 2) / count)
+                            target[(row * targetWidth + column) * components + channel] = Sample(truncatingIfNeeded: mean)
                         }
                     }
-                    output[(row * targetWidth + column) * components + channel] = UInt8((sum + count / 2) / count)
                 }
             }
         }
-        return RenderedImage(width: targetWidth, height: targetHeight, components: components, pixels: output)
+        return output
     }
 }

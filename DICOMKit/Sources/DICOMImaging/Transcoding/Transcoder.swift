@@ -1,7 +1,7 @@
 public import DICOM
 public import DICOMCore
 import DICOMDictionary
-public import NIOCore
+import NIOCore
 
 /// Re-encodes pixel data in another transfer syntax: what WADO-RS Accept negotiation and C-GET/C-MOVE call when a
 /// peer does not take the stored syntax.
