@@ -2,6 +2,7 @@ import DICOMCore
 import DICOMNetwork
 import DICOMNetworkNIO
 import Foundation
+import NuageTestSupport
 import NIOSSL
 import Testing
 
