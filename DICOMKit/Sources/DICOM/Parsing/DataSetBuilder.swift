@@ -72,6 +72,10 @@ public struct DataSetBuilder: Sendable {
     /// the first six doublings of the array.
     private static let topLevelCapacity = 64
 
+    /// Room reserved for the first item of a sequence, before any item tells how many to expect: most items of
+    /// the functional group sequences that fill multi-frame headers hold one to four elements.
+    private static let firstItemCapacity = 4
+
     public init(maximumValueLength: Int = Int(UInt32.max)) {
         self.maximumValueLength = maximumValueLength
         self.current = OpenDataSet()
@@ -106,7 +110,7 @@ public struct DataSetBuilder: Sendable {
             containers[index].isInItem = true
             current = OpenDataSet(
                 hasUndefinedItemLength: length == nil, inheritedCharacterSet: containers[index].itemCharacterSet)
-            current.elements.reserveCapacity(containers[index].itemCapacity)
+            current.elements.reserveCapacity(max(containers[index].itemCapacity, Self.firstItemCapacity))
             acceptsElements = true
         case .itemEnd:
             guard pending == nil, let index = containers.indices.last, containers[index].isInItem else {
