@@ -27,7 +27,8 @@ public import NIOCore
 ///   number, so they are written as the strings "NaN", "Infinity" and "-Infinity" (JavaScript's spellings), which
 ///   `DICOMJSONDecoder` reads back.
 /// - AT: "GGGGEEEE" strings.
-/// - OB, OD, OF, OL, OV, OW and UN: "InlineBinary", base64 of the little-endian bytes, padding included.
+/// - OB, OD, OF, OL, OV, OW and UN: "InlineBinary", base64 of the little-endian bytes, padding included. So is a
+///   DS or IS value with bytes outside ASCII, which no valid one has, rather than text that cannot be read back.
 /// - Bulk data (§F.2.6): see `bulkDataThreshold` and `bulkDataURI`. `.bulkData(.uri)` values keep their URI;
 ///   `.bulkData(.file)` values need a URI from the closure (without one, encoding throws `invalidValue`: the
 ///   encoder never reads files); encapsulated pixel data is always offered to the closure and, without a URI,
@@ -200,6 +201,12 @@ extension DICOMJSONEncoder {
                 buffer.writeASCII(UInt8(ascii: "]"))
             case .decimalString, .integerString:
                 guard !TextValues.isBlank(bytes) else { return }
+                if bytes.readableBytesView.contains(where: { $0 >= 0x80 }) {
+                    // No DS or IS holds such bytes, and no JSON string can carry them back (a DS or IS string must
+                    // be ASCII): keep them whole, as DICOMJSONDecoder reads InlineBinary for any VR.
+                    writeInlineBinary(bytes)
+                    return
+                }
                 buffer.writeStaticString(",\"Value\":[")
                 var isFirst = true
                 TextValues.forEach(in: bytes, vr: vr, characterSet: characterSet) { value in

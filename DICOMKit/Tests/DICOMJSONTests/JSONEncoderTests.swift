@@ -295,6 +295,14 @@ import Testing
         #expect(decodedIcon.value == .bulkData(BulkDataReference(.uri("bulk/00880200/7FE00010"))))
     }
 
+    /// Fuzz finding (JSON mode): a DS holding bytes outside ASCII was written as a string the decoder rejects.
+    @Test func decimalStringsWithNonASCIIBytesStayBytes() throws {
+        let element = Build.bytes(0x0028_0030, .DS, [0xFE, 0xFF, 0x31, 0x20])
+        let json = try DICOMJSONEncoder().encodeString(DataSet([element]))
+        #expect(json == #"{"00280030":{"vr":"DS","InlineBinary":"/v8xIA=="}}"#)
+        #expect(try DICOMJSONDecoder().decode(json) == DataSet([element]))
+    }
+
     /// The same tag in two items of a sequence gets two URIs: the path names the item taken in each sequence.
     @Test func bulkDataPathsNameTheItemInEachSequence() throws {
         let icon = { (value: UInt16) in

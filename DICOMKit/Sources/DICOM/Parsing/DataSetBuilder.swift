@@ -72,6 +72,10 @@ public struct DataSetBuilder: Sendable {
     /// the first six doublings of the array.
     private static let topLevelCapacity = 64
 
+    /// Room reserved for the first item of a sequence, before any item tells how many to expect: most items of
+    /// the functional group sequences that fill multi-frame headers hold one to four elements.
+    private static let firstItemCapacity = 4
+
     public init(maximumValueLength: Int = Int(UInt32.max)) {
         self.maximumValueLength = maximumValueLength
         self.current = OpenDataSet()
@@ -98,24 +102,24 @@ public struct DataSetBuilder: Sendable {
         case .sequenceStart(let header):
             try expectNoPendingValue("sequence start \(header.tag)")
             guard acceptsElements else { throw unexpected("sequence start \(header.tag)") }
-            let itemCharacterSet = characterSetForItems(of: current)
-            open(OpenContainer(header: header, isPixelData: false, parent: current, itemCharacterSet: itemCharacterSet))
+            open(header, isPixelData: false, itemCharacterSet: characterSetForItems(of: current))
         case .itemStart(let length):
             guard let index = containers.indices.last, !containers[index].isPixelData, !containers[index].isInItem
             else { throw unexpected("item start") }
             containers[index].isInItem = true
             current = OpenDataSet(
                 hasUndefinedItemLength: length == nil, inheritedCharacterSet: containers[index].itemCharacterSet)
-            current.elements.reserveCapacity(containers[index].itemCapacity)
+            current.elements.reserveCapacity(max(containers[index].itemCapacity, Self.firstItemCapacity))
             acceptsElements = true
         case .itemEnd:
             guard pending == nil, let index = containers.indices.last, containers[index].isInItem else {
                 throw unexpected("item end")
             }
-            containers[index].itemCapacity = current.elements.count
-            containers[index].items.append(current.finished())
+            var item = OpenDataSet()
+            swap(&item, &current)
+            containers[index].itemCapacity = item.elements.count
+            containers[index].items.append(item.finished())
             containers[index].isInItem = false
-            current = OpenDataSet()
             acceptsElements = false
         case .sequenceEnd:
             guard let index = containers.indices.last, !containers[index].isPixelData, !containers[index].isInItem
@@ -128,7 +132,7 @@ public struct DataSetBuilder: Sendable {
         case .encapsulatedPixelDataStart(let header):
             try expectNoPendingValue("encapsulated pixel data start")
             guard acceptsElements else { throw unexpected("encapsulated pixel data start") }
-            open(OpenContainer(header: header, isPixelData: true, parent: current))
+            open(header, isPixelData: true, itemCharacterSet: nil)
         case .fragment(let bytes):
             try appendFragment(bytes)
         case .fragmentHeader:
@@ -172,10 +176,13 @@ public struct DataSetBuilder: Sendable {
         return current.finished()
     }
 
-    /// Sets `current` aside in a new innermost container, which takes no elements until an item opens.
-    private mutating func open(_ container: OpenContainer) {
-        containers.append(container)
-        current = OpenDataSet()
+    /// Sets `current` aside in a new innermost container, which takes no elements until an item opens. The data
+    /// set is swapped in, not copied: a copy would retain and release each of its references.
+    private mutating func open(_ header: ElementHeader, isPixelData: Bool, itemCharacterSet: SpecificCharacterSet?) {
+        containers.append(
+            OpenContainer(
+                header: header, isPixelData: isPixelData, parent: OpenDataSet(), itemCharacterSet: itemCharacterSet))
+        swap(&containers[containers.count - 1].parent, &current)
         acceptsElements = false
     }
 

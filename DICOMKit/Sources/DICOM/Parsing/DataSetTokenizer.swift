@@ -398,9 +398,12 @@ public struct DataSetTokenizer: Sendable {
     // MARK: - Helpers
 
     private mutating func push(_ container: Container) throws(DICOMParseError) {
-        let depth = stack.reduce(0) { $0 + ($1.kind == .item ? 0 : 1) }
-        guard depth < configuration.maximumNestingDepth else {
-            throw error(.nestingTooDeep, "sequences nest deeper than \(configuration.maximumNestingDepth) levels")
+        // Sequences are at most the whole stack: count them only when the stack is that deep.
+        if stack.count >= configuration.maximumNestingDepth {
+            let depth = stack.reduce(0) { $0 + ($1.kind == .item ? 0 : 1) }
+            guard depth < configuration.maximumNestingDepth else {
+                throw error(.nestingTooDeep, "sequences nest deeper than \(configuration.maximumNestingDepth) levels")
+            }
         }
         stack.append(container)
     }
