@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "NuageServer",
             dependencies: [
-                "Archive", "ArchiveSQLite", "ArchivePostgres", "WebService",
+                "Archive", "ArchiveSQLite", "ArchivePostgres", "WebService", "DICOMNetworkNIO", "DIMSEService",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -233,7 +233,7 @@ let package = Package(
         .testTarget(
             name: "WebServiceTests",
             dependencies: [
-                "WebService", "NuageServer", "Archive", "ArchiveSQLite",
+                "WebService", "NuageServer", "Archive", "ArchiveSQLite", "NuageTestSupport", "DICOMNetworkNIO",
                 .product(name: "DICOMCore", package: "DICOMKit"),
                 .product(name: "DICOMDictionary", package: "DICOMKit"),
                 .product(name: "DICOM", package: "DICOMKit"),

@@ -1,4 +1,6 @@
 import Archive
+import DICOMNetworkNIO
+import DIMSEService
 import Foundation
 import Hummingbird
 import JWTKit
@@ -38,8 +40,16 @@ public enum NuageServer {
                     address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "nuage"),
                 onServerRunning: { channel in await onHTTPServerRunning(channel.localAddress) },
                 logger: logger)
-            // The DIMSE listener (a `Service`) joins the HTTP application here.
-            let services: [any Service] = [http]
+            var services: [any Service] = [http]
+            if let dicom = configuration.dicom {
+                let provider = ArchiveDIMSEProvider(
+                    archive: archive, directory: directory, configuration: configuration.dicomService,
+                    client: DIMSEClient(logger: logger), logger: logger)
+                let server = try DIMSEServer(configuration: dicom, provider: provider, logger: logger)
+                services.append(server)
+                logger.notice(
+                    "DICOM listener", metadata: ["dicom.port": "\(dicom.port)", "dicom.ae_title": "\(configuration.dicomService.aeTitle)"])
+            }
             let group = ServiceGroup(
                 configuration: ServiceGroupConfiguration(
                     services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],

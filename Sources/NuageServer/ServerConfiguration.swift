@@ -1,7 +1,11 @@
 public import Configuration
 public import Foundation
 import SystemPackage
+public import DICOMNetworkNIO
+public import DIMSEService
 public import WebService
+import Archive
+import NIOCore
 
 /// Everything `nuage serve` reads from its configuration: one JSON file (optional) and environment variables
 /// `NUAGE_…`, which win over the file (swift-configuration). Every key is documented in docs/configuration.md.
@@ -24,11 +28,17 @@ public struct ServerConfiguration: Sendable {
     public var adminPassword: String?
     /// swift-log level of the server's logger.
     public var logLevel: String
+    /// The DIMSE listener (nil: off): address, port and limits.
+    public var dicom: DIMSEServerConfiguration?
+    /// Who the DIMSE SCP admits and how it answers.
+    public var dicomService: DIMSEServiceConfiguration
 
     public init(
         storage: ArchiveStorage = ArchiveStorage(), httpHost: String = "0.0.0.0", httpPort: Int = 8080,
         web: WebServiceConfiguration = WebServiceConfiguration(), cachesMetadata: Bool = true,
-        jwksFile: String? = nil, jwtHMACSecret: String? = nil, adminPassword: String? = nil, logLevel: String = "info"
+        jwksFile: String? = nil, jwtHMACSecret: String? = nil, adminPassword: String? = nil, logLevel: String = "info",
+        dicom: DIMSEServerConfiguration? = DIMSEServerConfiguration(),
+        dicomService: DIMSEServiceConfiguration = DIMSEServiceConfiguration()
     ) {
         self.storage = storage
         self.httpHost = httpHost
@@ -39,6 +49,8 @@ public struct ServerConfiguration: Sendable {
         self.jwtHMACSecret = jwtHMACSecret
         self.adminPassword = adminPassword
         self.logLevel = logLevel
+        self.dicom = dicom
+        self.dicomService = dicomService
     }
 
     /// The configuration from the environment (`NUAGE_*`) and, when given, a JSON file (`NUAGE_CONFIG_FILE` or
@@ -95,6 +107,42 @@ public struct ServerConfiguration: Sendable {
         jwtHMACSecret = config.string(forKey: "auth.jwtSecret", isSecret: true)
         adminPassword = config.string(forKey: "admin.password", isSecret: true)
         logLevel = config.string(forKey: "log.level", default: "info")
+        (dicom, dicomService) = try Self.dicomSettings(config)
+    }
+
+    /// The `dicom.*` keys: the DIMSE listener and its admission rules.
+    private static func dicomSettings(
+        _ config: ConfigReader
+    ) throws -> (DIMSEServerConfiguration?, DIMSEServiceConfiguration) {
+        let aeTitle = config.string(forKey: "dicom.aeTitle", default: "NUAGE")
+        guard let title = ApplicationEntity.normalizedTitle(aeTitle) else {
+            throw ConfigurationError(key: "dicom.aeTitle", reason: "1 to 16 characters, no backslash")
+        }
+        let tenantName = config.string(forKey: "dicom.unknownCallersTenant", default: TenantID.defaultTenant.rawValue)
+        guard let tenant = TenantID(rawValue: tenantName) else {
+            throw ConfigurationError(key: "dicom.unknownCallersTenant", reason: "a tenant id")
+        }
+        let service = DIMSEServiceConfiguration(
+            aeTitle: title, acceptsUnknownCallingAETitles: config.bool(forKey: "dicom.acceptUnknownCallers", default: true),
+            unknownCallersTenant: tenant, checksCalledAETitle: config.bool(forKey: "dicom.checkCalledAETitle", default: true))
+        guard config.bool(forKey: "dicom.enabled", default: true) else { return (nil, service) }
+        let port = config.int(forKey: "dicom.port", default: 11112)
+        guard (0...65535).contains(port) else { throw ConfigurationError(key: "dicom.port", reason: "0 to 65535") }
+        let associations = config.int(forKey: "dicom.maxAssociations", default: 64)
+        guard (1...10_000).contains(associations) else {
+            throw ConfigurationError(key: "dicom.maxAssociations", reason: "1 to 10000")
+        }
+        let pduLength = config.int(forKey: "dicom.maxPDULength", default: 256 * 1024)
+        guard (4096...(16 << 20)).contains(pduLength) else {
+            throw ConfigurationError(key: "dicom.maxPDULength", reason: "4096 to 16777216")
+        }
+        let idleSeconds = config.int(forKey: "dicom.idleTimeoutSeconds", default: 120)
+        guard idleSeconds > 0 else { throw ConfigurationError(key: "dicom.idleTimeoutSeconds", reason: "positive") }
+        let server = DIMSEServerConfiguration(
+            host: config.string(forKey: "dicom.host", default: "0.0.0.0"), port: port,
+            maximumAssociations: associations, maximumPDULength: UInt32(pduLength),
+            idleTimeout: .seconds(Int64(idleSeconds)))
+        return (server, service)
     }
 }
 

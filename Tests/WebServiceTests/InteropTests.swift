@@ -21,7 +21,7 @@ struct InteropTests {
         let configuration = ServerConfiguration(
             storage: ArchiveStorage(dataFolder: folder, ioThreads: 4), httpHost: "127.0.0.1", httpPort: 0,
             web: WebServiceConfiguration(passwordCost: PasswordHasher.Cost(logRounds: 10)),
-            adminPassword: "interop-password-1")
+            adminPassword: "interop-password-1", dicom: nil)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let (status, output) = try await withThrowingTaskGroup(of: (Int32, String)?.self) { group in
             group.addTask {
@@ -54,7 +54,8 @@ struct InteropTests {
         let storage = ArchiveStorage(dataFolder: folder + "/data", ioThreads: 4)
         let configuration = ServerConfiguration(
             storage: storage, httpHost: "127.0.0.1", httpPort: 0,
-            web: WebServiceConfiguration(passwordCost: PasswordHasher.Cost(logRounds: 10)), adminPassword: "shutdown-password")
+            web: WebServiceConfiguration(passwordCost: PasswordHasher.Cost(logRounds: 10)), adminPassword: "shutdown-password",
+            dicom: nil)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let output = try await withThrowingTaskGroup(of: String?.self) { group in
             group.addTask {
