@@ -5,7 +5,8 @@ DATA ?= ./nuage-data
 
 .PHONY: run test test-toolkit test-app build bootstrap bench fuzz fuzz-smoke format clean dictionary
 
-## The archive server in the foreground with the embedded defaults (HTTP :8080, SQLite + files in ./nuage-data).
+## The archive server in the foreground with the embedded defaults (HTTP :8080, DICOM :11112 as NUAGE, SQLite +
+## files in ./nuage-data).
 run: bootstrap
 	$(SWIFT) build --product nuage
 	$$($(SWIFT) build --show-bin-path)/nuage serve

@@ -1,3 +1,5 @@
+import DICOM
+import DICOMDictionary
 public import DICOMCore
 public import DICOMNetwork
 import Glibc
@@ -15,45 +17,26 @@ public struct Part10Header: Hashable, Sendable {
     public var dataSetOffset: Int
 
     /// Reads the header from the first bytes of a file; throws `DICOMNetworkError.invalidParameter` when the file
-    /// is not Part 10 or its meta group lacks a UID.
+    /// is not Part 10, its meta group is cut short, or it lacks a UID.
     public init(bytes: ByteBuffer) throws {
-        var buffer = bytes
-        guard buffer.readableBytes >= 132, buffer.getString(at: buffer.readerIndex + 128, length: 4) == "DICM" else {
+        guard bytes.readableBytes >= 132, bytes.getString(at: bytes.readerIndex + 128, length: 4) == "DICM" else {
             throw DICOMNetworkError(.invalidParameter, "not a DICOM Part 10 file (no DICM prefix)")
         }
-        buffer.moveReaderIndex(forwardBy: 132)
-        var values: [UInt16: String] = [:]
-        while let group = buffer.getInteger(at: buffer.readerIndex, endianness: .little, as: UInt16.self), group == 0x0002 {
-            guard let element = buffer.getInteger(at: buffer.readerIndex + 2, endianness: .little, as: UInt16.self),
-                let vr = buffer.getString(at: buffer.readerIndex + 4, length: 2)
-            else { break }
-            let longForm = ["OB", "OW", "OF", "SQ", "UT", "UN", "UC", "UR", "OD", "OL", "OV", "SV", "UV"].contains(vr)
-            let length: Int
-            let headerLength: Int
-            if longForm {
-                guard let value = buffer.getInteger(at: buffer.readerIndex + 8, endianness: .little, as: UInt32.self) else { break }
-                (length, headerLength) = (Int(value), 12)
-            } else {
-                guard let value = buffer.getInteger(at: buffer.readerIndex + 6, endianness: .little, as: UInt16.self) else { break }
-                (length, headerLength) = (Int(value), 8)
-            }
-            guard buffer.readableBytes >= headerLength + length else {
-                throw DICOMNetworkError(.invalidParameter, "file meta information truncated")
-            }
-            buffer.moveReaderIndex(forwardBy: headerLength)
-            if vr == "UI", let text = buffer.readString(length: length) {
-                values[element] = String(text.utf8.prefix { $0 != 0 && $0 != UInt8(ascii: " ") }.map { Character(Unicode.Scalar($0)) })
-            } else {
-                buffer.moveReaderIndex(forwardBy: length)
-            }
+        guard let offset = try FileMetaInformation.dataSetOffset(in: bytes),
+            let metaBytes = bytes.getSlice(at: bytes.readerIndex + 132, length: offset - 132)
+        else {
+            throw DICOMNetworkError(.invalidParameter, "file meta information truncated")
         }
-        guard let sopClass = values[0x0002], let sopInstance = values[0x0003], let syntax = values[0x0010] else {
+        let meta = try DataSet(decoding: metaBytes, transferSyntax: TransferSyntax.explicitVRLittleEndian.uid)
+        guard let sopClass = meta.string(.mediaStorageSOPClassUID), let sopInstance = meta.string(.mediaStorageSOPInstanceUID),
+            let syntax = meta.string(.transferSyntaxUID)
+        else {
             throw DICOMNetworkError(.invalidParameter, "file meta information without SOP class, instance or transfer syntax UID")
         }
         self.sopClassUID = UID(sopClass)
         self.sopInstanceUID = UID(sopInstance)
         self.transferSyntax = UID(syntax)
-        self.dataSetOffset = buffer.readerIndex - bytes.readerIndex
+        self.dataSetOffset = offset
     }
 
     /// Reads the header of the file at `path`.
