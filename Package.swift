@@ -126,6 +126,7 @@ let package = Package(
             dependencies: [
                 "Archive", "DICOMNetworkNIO",
                 .product(name: "DICOMNetwork", package: "DICOMKit"),
+                .product(name: "DICOMImaging", package: "DICOMKit"),
                 .product(name: "DICOMCore", package: "DICOMKit"),
                 .product(name: "DICOMDictionary", package: "DICOMKit"),
                 .product(name: "DICOM", package: "DICOMKit"),
@@ -195,6 +196,7 @@ let package = Package(
             dependencies: [
                 "DIMSEService", "DICOMNetworkNIO", "Archive", "ArchiveSQLite", "NuageTestSupport",
                 .product(name: "DICOMNetwork", package: "DICOMKit"),
+                .product(name: "DICOMImaging", package: "DICOMKit"),
                 .product(name: "DICOMCore", package: "DICOMKit"),
                 .product(name: "DICOMDictionary", package: "DICOMKit"),
                 .product(name: "DICOM", package: "DICOMKit"),

@@ -1,6 +1,7 @@
 import Archive
 import DICOM
 import DICOMCore
+import DICOMImaging
 import NIOCore
 
 /// How the instances of a retrieve reach a peer: which presentation contexts to propose, and which syntax to send
@@ -31,17 +32,19 @@ enum RetrievePlan {
         return Array(proposals.prefix(128))
     }
 
-    /// The accepted syntax to convert a stored object into, or nil when none can be reached from `stored`: between
-    /// the native syntaxes (PS3.5 §A.1–A.3, deflate §A.5) the data set is re-encoded; pixel data compressed in the
-    /// stored syntax stays as it is until the pixel codecs convert it.
+    /// The accepted syntax to convert a stored object into, or nil when none can be reached from `stored`: the
+    /// pixel codecs re-encode frames (`Transcoder`), never into a lossy syntax; the peer's own order decides among
+    /// the reachable ones.
     static func conversionTarget(from stored: UID, accepted: [UID]) -> TransferSyntax? {
-        guard let source = TransferSyntax(uid: stored), source.isNative else { return nil }
-        return accepted.lazy.compactMap { TransferSyntax(uid: $0) }.first { $0.isNative }
+        guard let source = TransferSyntax(uid: stored) else { return nil }
+        return accepted.lazy.compactMap { TransferSyntax(uid: $0) }.first { target in
+            !Transcoder.isLossy(target) && Transcoder.canTranscode(from: source, to: target)
+        }
     }
 
-    /// The bare data set of a stored Part 10 object, re-encoded in `target`.
+    /// The bare data set of a stored Part 10 object in `target`.
     static func convert(_ object: ByteBuffer, to target: TransferSyntax) throws -> ByteBuffer {
         let file = try DICOMFile(bytes: object)
-        return try DICOMFile(dataSet: file.dataSet, transferSyntax: target).encodedDataSet()
+        return try Transcoder.transcode(file, to: target).encodedDataSet()
     }
 }

@@ -3,6 +3,7 @@ import ArchiveSQLite
 import DICOM
 import DICOMCore
 import DICOMDictionary
+import DICOMImaging
 import DICOMNetwork
 import DICOMNetworkNIO
 import DIMSEService
@@ -112,6 +113,46 @@ struct ArchiveSCPTests {
                 let original = try files.map { try DICOMFile(contentsOf: $0).dataSet }
                 #expect(original.contains(copy))
             }
+        }
+    }
+
+    @Test func getConvertsACompressedInstanceForAPeerThatTakesOnlyUncompressed() async throws {
+        try await SCPFixture.with { scp in
+            var native = try Synthetic.dataSet(
+                study: "\(Synthetic.root).35", series: "\(Synthetic.root).35.1", sop: "\(Synthetic.root).35.1.1",
+                pixelLength: 0)
+            try native.setStrings(["MONOCHROME2"], for: .photometricInterpretation, vr: .CS)
+            for (tag, value) in [(Tag.samplesPerPixel, 1), (.bitsStored, 12), (.highBit, 11), (.pixelRepresentation, 0)] {
+                native.insert(DataElement(tag: tag, vr: .US, integers: [UInt16(value)]))
+            }
+            var pixels = ByteBuffer()
+            for index in 0..<64 { pixels.writeInteger(UInt16(index * 61 % 4096), endianness: .little) }
+            native.insert(DataElement(tag: .pixelData, vr: .OW, bytes: pixels))
+            let compressed = try Transcoder.transcode(
+                DICOMFile(dataSet: native, transferSyntax: .explicitVRLittleEndian), to: .jpegLSLossless)
+            let path = scp.folder + "/jpegls.dcm"
+            try compressed.write(to: path)
+            let store = try await runProgram(
+                DCMTK.storescu, ["-xt", "-aet", "CT01", "-aec", "NUAGE", "127.0.0.1", "\(scp.port)", path])
+            try #require(store.status == 0, "\(store.output)")
+            let stored = try await scp.archive.instances(
+                .study(studyInstanceUID: "\(Synthetic.root).35"), context: scp.context(.defaultTenant))
+            #expect(stored.first?.object.transferSyntaxUID == TransferSyntax.jpegLSLossless.uid.rawValue)
+
+            let received = scp.folder + "/get"
+            try FileManager.default.createDirectory(atPath: received, withIntermediateDirectories: true)
+            let get = try await runProgram(
+                DCMTK.getscu,
+                [
+                    "-aet", "VIEWER", "-aec", "NUAGE", "-S", "-od", received, "-k", "QueryRetrieveLevel=STUDY",
+                    "-k", "StudyInstanceUID=\(Synthetic.root).35", "127.0.0.1", "\(scp.port)",
+                ])
+            #expect(get.status == 0, "\(get.output)")
+            let names = try FileManager.default.contentsOfDirectory(atPath: received)
+            try #require(names.count == 1)
+            let copy = try DICOMFile(contentsOf: received + "/" + names[0])
+            #expect(copy.transferSyntax.isNative)
+            #expect(copy.dataSet[.pixelData]?.bytes == pixels)
         }
     }
 
