@@ -35,13 +35,13 @@ dictionary: bootstrap
 bench: bootstrap
 	scripts/bench
 
-## Long libFuzzer run of the data set parser (FUZZ_SECONDS, default 600).
+## Long libFuzzer run of the data set parser (FUZZ_SECONDS, default 600; FUZZ_MODE=json for the JSON decoder).
 fuzz: bootstrap
-	scripts/fuzz $${FUZZ_SECONDS:-600}
+	scripts/fuzz $${FUZZ_SECONDS:-600} $${FUZZ_MODE:-parser}
 
-## A short libFuzzer run, part of `make test`.
+## A short libFuzzer run, part of `make test`: the parsers, then the DICOM JSON decoder.
 fuzz-smoke:
-	scripts/fuzz 30
+	scripts/fuzz 20 && scripts/fuzz 10 json
 
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests DICOMKit/Package.swift DICOMKit/Sources DICOMKit/Tests

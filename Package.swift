@@ -129,10 +129,22 @@ let package = Package(
             path: "Benchmarks/IndexBenchmark",
             swiftSettings: swiftSettings
         ),
+        // Synthetic DICOM objects, scratch folders and peer programs, shared by the app's test targets.
+        .target(
+            name: "NuageTestSupport",
+            dependencies: [
+                .product(name: "DICOMCore", package: "DICOMKit"),
+                .product(name: "DICOMDictionary", package: "DICOMKit"),
+                .product(name: "DICOM", package: "DICOMKit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/NuageTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ArchiveTests",
             dependencies: [
-                "Archive", "ArchiveSQLite", "ArchivePostgres",
+                "Archive", "ArchiveSQLite", "ArchivePostgres", "NuageTestSupport",
                 .product(name: "DICOMCore", package: "DICOMKit"),
                 .product(name: "DICOMDictionary", package: "DICOMKit"),
                 .product(name: "DICOM", package: "DICOMKit"),

@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "DICOMDictionary", targets: ["DICOMDictionary"]),
         .library(name: "DICOM", targets: ["DICOM"]),
         .library(name: "DICOMJSON", targets: ["DICOMJSON"]),
+        .library(name: "DICOMImaging", targets: ["DICOMImaging"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -50,6 +51,20 @@ let package = Package(
             dependencies: ["DICOMCore", "DICOMDictionary", "DICOM", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
+        // Pixel data (issue 6): the C codecs through Debian's -dev packages, a small C shim that turns their error
+        // handling (libjpeg's longjmp, OpenJPEG's callbacks) into return codes, and the Swift imaging target.
+        .systemLibrary(name: "CJPEGTurbo", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "COpenJPEG", pkgConfig: "libopenjp2", providers: [.apt(["libopenjp2-7-dev"])]),
+        .systemLibrary(name: "CCharLS", pkgConfig: "charls", providers: [.apt(["libcharls-dev"])]),
+        .target(name: "CImagingCodecs", dependencies: ["CJPEGTurbo", "COpenJPEG", "CCharLS"]),
+        .target(
+            name: "DICOMImaging",
+            dependencies: [
+                "DICOMCore", "DICOMDictionary", "DICOM", "CImagingCodecs", "CZlib",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // `make bench` (scripts/bench): parse throughput. `make fuzz` (scripts/fuzz): libFuzzer, built with
         // -sanitize=fuzzer,address -DNUAGE_LIBFUZZER; a plain build of it only replays inputs.
         .executableTarget(
@@ -59,7 +74,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "DICOMFuzzer",
-            dependencies: ["DICOM", "DICOMCore", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["DICOM", "DICOMCore", "DICOMJSON", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "DICOMCoreTests", dependencies: ["DICOMCore"], swiftSettings: swiftSettings),
@@ -67,6 +82,11 @@ let package = Package(
         .testTarget(
             name: "DICOMTests",
             dependencies: ["DICOM", "DICOMDictionary", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DICOMImagingTests",
+            dependencies: ["DICOMImaging", "DICOM", "DICOMCore", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "DICOMJSONTests", dependencies: ["DICOMJSON", "DICOM"], swiftSettings: swiftSettings),

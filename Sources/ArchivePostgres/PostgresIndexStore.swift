@@ -15,7 +15,7 @@ public import PostgresNIO
 /// `PostgresClient` is a swift-service-lifecycle `Service` whose `run()` must be running for queries to be served:
 /// either pass a client that your `ServiceGroup` runs to `init(client:schema:logger:)`, or use
 /// `withIndexStore(_:logger:_:)`, which runs one for the duration of a closure.
-public struct PostgresIndexStore: IndexStore {
+public struct PostgresIndexStore: IndexStore, SQLProgramRunner {
     /// Where the index lives.
     public struct Configuration: Sendable {
         public var client: PostgresClient.Configuration
@@ -218,16 +218,22 @@ public struct PostgresIndexStore: IndexStore {
         }
     }
 
+    /// The directory (establishments, AE titles, accounts, API keys) kept in the same database, ready once
+    /// `prepare()` has run.
+    public var directory: SQLDirectoryStore { SQLDirectoryStore(runner: self) }
+
     // MARK: - Running programs
 
-    private func read<Program: SQLProgram>(_ program: Program) async throws -> Program.Output {
+    package var dialect: SQLDialect { .postgres }
+
+    package func read<Program: SQLProgram>(_ program: Program) async throws -> Program.Output {
         let logger = self.logger
         return try await client.withConnection { connection in
             try await Self.run(program, on: connection, logger: logger)
         }
     }
 
-    private func write<Program: SQLProgram>(_ program: Program) async throws -> Program.Output {
+    package func write<Program: SQLProgram>(_ program: Program) async throws -> Program.Output {
         let logger = self.logger
         var attempt = 1
         while true {
@@ -237,6 +243,7 @@ public struct PostgresIndexStore: IndexStore {
                 }
             } catch let error as PostgresTransactionError {
                 if let indexError = error.closureError as? IndexStoreError { throw indexError }
+                if let directoryError = error.closureError as? DirectoryError { throw directoryError }
                 guard attempt < maximumWriteAttempts, Self.isLostRace(error) else { throw error }
                 logger.debug(
                     "index write lost a race, retrying",

@@ -13,7 +13,7 @@ public import Logging
 /// another process (a `nuage import` next to `nuage serve`).
 ///
 /// The SQL and the logic are shared with PostgreSQL (`SQLProgram`s in `Archive`); this type only runs them.
-public struct SQLiteIndexStore: IndexStore {
+public struct SQLiteIndexStore: IndexStore, SQLProgramRunner {
     private let pool: DatabasePool
     private let logger: Logger
 
@@ -112,13 +112,19 @@ public struct SQLiteIndexStore: IndexStore {
         try await pool.writeWithoutTransaction { db in try db.execute(sql: "ANALYZE") }
     }
 
+    /// The directory (establishments, AE titles, accounts, API keys) kept in the same database, ready once
+    /// `prepare()` has run.
+    public var directory: SQLDirectoryStore { SQLDirectoryStore(runner: self) }
+
     // MARK: - Running programs
 
-    private func read<Program: SQLProgram>(_ program: Program) async throws -> Program.Output {
+    package var dialect: SQLDialect { .sqlite }
+
+    package func read<Program: SQLProgram>(_ program: Program) async throws -> Program.Output {
         try await pool.read { db in try Self.run(program, in: db) }
     }
 
-    private func write<Program: SQLProgram>(_ program: Program) async throws -> Program.Output {
+    package func write<Program: SQLProgram>(_ program: Program) async throws -> Program.Output {
         try await pool.writeWithoutTransaction { db in
             var output: Program.Output?
             try db.inTransaction(.immediate) {

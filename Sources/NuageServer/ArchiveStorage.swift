@@ -36,17 +36,18 @@ public struct ArchiveStorage: Sendable {
     /// Derived data (series metadata): rebuildable, safe to delete.
     public var cacheFolder: String { dataFolder + "/cache" }
 
-    /// Opens the index and the blob store of the data folder, runs `body` with an archive over them, and closes
-    /// everything. The first use of an empty data folder creates it with the tenant `default` (DESIGN §7); `body` is
-    /// told whether the folder was new.
+    /// Opens the index and the blob store of the data folder, runs `body` with an archive over them and the
+    /// directory of the same database, and closes everything. The first use of an empty data folder creates it with
+    /// the tenant `default` (DESIGN §7); `body` is told whether the folder was new.
     public func withArchive<Result: Sendable>(
         configuration: ArchiveConfiguration = ArchiveConfiguration(), logger: Logger,
-        _ body: (ArchiveService, _ isNew: Bool) async throws -> Result
+        _ body: (ArchiveService, any DirectoryStore, _ isNew: Bool) async throws -> Result
     ) async throws -> Result {
         let isNew = try prepareFolder()
         return try await BlockingIO.withBlockingIO(threads: ioThreads) { io in
-            try await withIndex(logger: logger) { index in
+            try await withIndex(logger: logger) { index, directory in
                 try await index.prepare()
+                try await Self.recordDefaultTenant(in: directory)
                 let blobs = FileBlobStore(root: blobsFolder, io: io)
                 let archive = ArchiveService(
                     index: index, blobs: blobs, io: io, configuration: configuration, logger: logger)
@@ -54,8 +55,31 @@ public struct ArchiveStorage: Sendable {
                     let scope = try archive.policy.scope(for: .system(.defaultTenant, task: "setup"), action: .write)
                     try await archive.blobs.prepare(tenant: .defaultTenant, scope: scope)
                 }
-                return try await body(archive, isNew)
+                return try await body(archive, directory, isNew)
             }
+        }
+    }
+
+    /// Opens the index's database and runs `body` with its directory (tenants, AE titles, accounts, API keys), for
+    /// the commands that administer it; safe while a server uses the same database.
+    public func withDirectory<Result: Sendable>(
+        logger: Logger, _ body: (any DirectoryStore) async throws -> Result
+    ) async throws -> Result {
+        _ = try prepareFolder()
+        return try await withIndex(logger: logger) { index, directory in
+            try await index.prepare()
+            try await Self.recordDefaultTenant(in: directory)
+            return try await body(directory)
+        }
+    }
+
+    /// A directory without any establishment gets `default` (DESIGN §7), so that an empty archive receives at once.
+    private static func recordDefaultTenant(in directory: any DirectoryStore) async throws {
+        guard try await directory.tenants().isEmpty else { return }
+        do {
+            try await directory.createTenant(TenantRecord(id: .defaultTenant, name: "Default establishment"))
+        } catch let error as DirectoryError where error.code == .alreadyExists {
+            // Another process created it meanwhile.
         }
     }
 
@@ -73,17 +97,17 @@ public struct ArchiveStorage: Sendable {
     }
 
     private func withIndex<Result: Sendable>(
-        logger: Logger, _ body: (any IndexStore) async throws -> Result
+        logger: Logger, _ body: (any IndexStore, any DirectoryStore) async throws -> Result
     ) async throws -> Result {
         switch backend {
         case .sqlite:
             let index = try SQLiteIndexStore(path: indexPath, logger: logger)
-            return try await body(index)
+            return try await body(index, index.directory)
         case .postgres:
             guard let postgresURL else { throw StorageError("the postgres backend needs a PostgreSQL URL") }
             let configuration = try PostgresIndexStore.Configuration(url: postgresURL, schema: postgresSchema)
             return try await PostgresIndexStore.withIndexStore(configuration, logger: logger) { index in
-                try await body(index)
+                try await body(index, index.directory)
             }
         }
     }

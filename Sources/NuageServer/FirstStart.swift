@@ -10,7 +10,6 @@ enum FirstStart {
     static func prepare(
         directory: any DirectoryStore, adminPassword: String?, cost: PasswordHasher.Cost, logger: Logger
     ) async throws {
-        try await directory.prepare()
         if try await directory.tenant(.defaultTenant) == nil {
             try await directory.createTenant(TenantRecord(id: .defaultTenant, name: "Default establishment"))
             logger.notice("created the tenant \"default\"")

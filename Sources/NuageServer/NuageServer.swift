@@ -22,8 +22,7 @@ public enum NuageServer {
         _ configuration: ServerConfiguration, logger: Logger,
         onHTTPServerRunning: @escaping @Sendable (SocketAddress?) async -> Void = { _ in }
     ) async throws {
-        try await configuration.storage.withArchive(logger: logger) { archive, _ in
-            let directory = try await openDirectory(archive: archive, storage: configuration.storage, logger: logger)
+        try await configuration.storage.withArchive(logger: logger) { archive, directory, _ in
             try await FirstStart.prepare(
                 directory: directory, adminPassword: configuration.adminPassword, cost: configuration.web.passwordCost,
                 logger: logger)

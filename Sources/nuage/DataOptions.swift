@@ -74,7 +74,7 @@ struct DataOptions: ParsableArguments {
         let session = marksSession ? try SessionMarker(folder: dataFolder) : nil
         let crashed = session?.previousSessionCrashed ?? false
         let result = try await storage.withArchive(configuration: configuration, logger: makeLogger()) {
-            archive, isNew in
+            archive, _, isNew in
             if isNew { printError("nuage: created the data folder \(dataFolder) with the tenant \"default\"") }
             return try await body(archive, crashed)
         }
@@ -87,6 +87,12 @@ struct DataOptions: ParsableArguments {
         ArchiveStorage(
             dataFolder: dataFolder, backend: backend == .postgres ? .postgres : .sqlite, postgresURL: postgresURL,
             postgresSchema: postgresSchema, ioThreads: ioThreads)
+    }
+
+    /// Opens the index's database and runs `body` with its directory (tenants, AE titles, accounts, API keys),
+    /// for the commands that administer it; safe while a server uses the same database.
+    func withDirectory<Result: Sendable>(_ body: (any DirectoryStore) async throws -> Result) async throws -> Result {
+        try await storage.withDirectory(logger: makeLogger(), body)
     }
 
     /// Every tenant with data in the folder, and `default`.

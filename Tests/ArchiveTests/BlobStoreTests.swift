@@ -1,6 +1,7 @@
 import Archive
 import Crypto
 import Foundation
+import NuageTestSupport
 import NIOCore
 import Testing
 

@@ -24,7 +24,9 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
 /// `NUAGE_TEST_POSTGRES_URL` names (`scripts/postgres-test-server` starts one and prints it), dropped afterwards.
 /// Without that variable the PostgreSQL case is skipped (cancelled, with the reason), except when `CI=true`: then
 /// it fails, so that a CI run can never pass without having run against PostgreSQL.
-func withIndexStore(_ backend: Backend, _ body: (any IndexStore) async throws -> Void) async throws {
+func withIndexStore(
+    _ backend: Backend, _ body: (any IndexStore & SQLProgramRunner) async throws -> Void
+) async throws {
     switch backend {
     case .sqlite:
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(

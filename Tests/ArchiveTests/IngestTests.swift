@@ -3,6 +3,7 @@ import DICOM
 import DICOMCore
 import DICOMDictionary
 import Foundation
+import NuageTestSupport
 import NIOCore
 import Testing
 

@@ -73,7 +73,7 @@ struct InteropTests {
             return output
         }
         #expect(output.trimmingCharacters(in: .whitespacesAndNewlines) == "200", "\(output)")
-        let stored = try await storage.withArchive(logger: logger) { archive, _ in
+        let stored = try await storage.withArchive(logger: logger) { archive, _, _ in
             try await archive.instances(.study(studyInstanceUID: "2.25.900"), context: .system(.defaultTenant, task: "test")).count
         }
         #expect(stored == 1)

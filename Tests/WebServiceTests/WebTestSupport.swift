@@ -66,7 +66,7 @@ enum SyntheticInstance {
 struct WebFixture {
     static let otherTenant = TenantID(rawValue: "other-clinic")!
     let archive: ArchiveService
-    let directory: InMemoryDirectoryStore
+    let directory: any DirectoryStore
     /// API keys: `default` (radiologist and administrator), `other-clinic` (radiologist).
     let defaultKey: String
     let otherKey: String
@@ -85,8 +85,7 @@ struct WebFixture {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         var logger = Logger(label: "nuage-test")
         logger.logLevel = .critical
-        try await ArchiveStorage(dataFolder: folder, ioThreads: 4).withArchive(logger: logger) { archive, _ in
-            let directory = InMemoryDirectoryStore()
+        try await ArchiveStorage(dataFolder: folder, ioThreads: 4).withArchive(logger: logger) { archive, directory, _ in
             try await FirstStart.prepare(directory: directory, adminPassword: "admin-password-1", cost: testCost, logger: logger)
             try await directory.createTenant(TenantRecord(id: otherTenant, name: "Other clinic"))
             let scope = try archive.policy.scope(for: .system(otherTenant, task: "test"), action: .write)

@@ -27,6 +27,35 @@ public struct DataSet: Hashable, Sendable {
         for element in elements { self[element.tag] = element }
     }
 
+    /// A data set of elements in the order they were encoded, as a parser meets them.
+    ///
+    /// PS3.5 §7.1 requires ascending tags; elements that break it are sorted here (n log n whatever their order),
+    /// and of a repeated tag the first is kept, as pydicom and DCMTK do.
+    public init(keepingFirstOf elements: [DataElement]) {
+        self.init()
+        var isAscending = true
+        var index = 1
+        while index < elements.count {
+            if elements[index].tag <= elements[index - 1].tag {
+                isAscending = false
+                break
+            }
+            index += 1
+        }
+        guard !isAscending else {
+            storage = elements
+            return
+        }
+        var order = Array(elements.indices)
+        order.sort { elements[$0].tag < elements[$1].tag || (elements[$0].tag == elements[$1].tag && $0 < $1) }
+        storage.reserveCapacity(elements.count)
+        var lastTag: Tag?
+        for index in order where elements[index].tag != lastTag {
+            storage.append(elements[index])
+            lastTag = elements[index].tag
+        }
+    }
+
     /// The elements in tag order.
     @inlinable
     public var elements: [DataElement] { storage }

@@ -9,19 +9,29 @@ public enum ValueText {
         if vr.isSingleValuedText {
             return [trimmed(text, vr: vr)]
         }
-        return text.split(separator: "\\", omittingEmptySubsequences: false).map { trimmed($0, vr: vr) }
+        // Byte by byte: the delimiter is the byte 5CH, whatever Unicode character a following byte would form.
+        return text.utf8.split(separator: UInt8(ascii: "\\"), omittingEmptySubsequences: false).map {
+            trimmed(Substring($0), vr: vr)
+        }
     }
 
-    /// Drops the padding that is not significant for the VR.
+    /// Drops the padding that is not significant for the VR: trailing NULs and spaces, and for the VRs whose
+    /// leading spaces are insignificant too (PS3.5 §6.2), leading spaces.
     public static func trimmed(_ value: some StringProtocol, vr: VR) -> String {
-        var scalars = Substring(value).unicodeScalars[...]
-        while let last = scalars.last, last == "\0" || last == " " { scalars.removeLast() }
+        let utf8 = Substring(value).utf8
+        var start = utf8.startIndex
+        var end = utf8.endIndex
+        while end > start {
+            let last = utf8.index(before: end)
+            guard utf8[last] == 0 || utf8[last] == UInt8(ascii: " ") else { break }
+            end = last
+        }
         switch vr {
         case .AE, .CS, .DS, .IS, .LO, .SH, .UI, .AS, .DA, .TM, .DT:
-            while let first = scalars.first, first == " " { scalars.removeFirst() }
+            while start < end, utf8[start] == UInt8(ascii: " ") { start = utf8.index(after: start) }
         default:
             break
         }
-        return String(String.UnicodeScalarView(scalars))
+        return String(Substring(utf8[start..<end]))
     }
 }

@@ -19,6 +19,13 @@ public enum UIDRegistry {
         uidsByKeyword[keyword]
     }
 
+    /// Every registered UID of a kind (every transfer syntax, every SOP class…), in registry order.
+    public static func entries(of kind: UIDEntry.Kind) -> [UIDEntry] {
+        (0..<registeredCount).compactMap { position in
+            registeredEntry(at: position).flatMap { $0.kind == kind ? $0 : nil }
+        }
+    }
+
     static let entriesByUID: [UID: UIDEntry] = {
         var index: [UID: UIDEntry] = [:]
         index.reserveCapacity(registeredCount)

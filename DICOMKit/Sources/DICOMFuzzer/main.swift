@@ -1,4 +1,5 @@
-// The libFuzzer entry point for the data set and Part 10 parsers (see ParserFuzzHarness).
+// The libFuzzer entry point for the data set and Part 10 parsers (ParserFuzzHarness) and, with
+// NUAGE_FUZZ_MODE=json in the environment, for the DICOM JSON decoder and encoders (JSONFuzzHarness).
 //
 // Built by `scripts/fuzz` with `-sanitize=fuzzer,address -DNUAGE_LIBFUZZER`: libFuzzer's driver then runs here, and
 // a crash, trap, time-out or memory blow-up in `LLVMFuzzerTestOneInput` is a finding. SwiftPM links executables with
@@ -7,9 +8,30 @@
 // gives a replayer: `DICOMFuzzer FILE…` runs each file through the same checks, for a debugger.
 import Glibc
 
+/// What the fuzzer exercises, from NUAGE_FUZZ_MODE: `parser` (the default) or `json`.
+enum FuzzMode: String {
+    case parser, json
+
+    static let current: FuzzMode = {
+        guard let value = getenv("NUAGE_FUZZ_MODE") else { return .parser }
+        guard let mode = FuzzMode(rawValue: String(cString: value)) else {
+            print("DICOMFuzzer: NUAGE_FUZZ_MODE is parser or json")
+            exit(2)
+        }
+        return mode
+    }()
+
+    func run(_ input: UnsafeRawBufferPointer) {
+        switch self {
+        case .parser: ParserFuzzHarness.run(input)
+        case .json: JSONFuzzHarness.run(input)
+        }
+    }
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
-    ParserFuzzHarness.run(UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : count))
+    FuzzMode.current.run(UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : count))
     return 0
 }
 
@@ -28,7 +50,7 @@ exit(runLibFuzzerDriver(&argumentCount, &arguments, fuzzOneInput))
 #else
 let paths = CommandLine.arguments.dropFirst()
 if paths.isEmpty {
-    print("usage: DICOMFuzzer FILE…  (replays inputs; build with scripts/fuzz for libFuzzer)")
+    print("usage: [NUAGE_FUZZ_MODE=json] DICOMFuzzer FILE…  (replays inputs; build with scripts/fuzz for libFuzzer)")
     exit(2)
 }
 for path in paths {
@@ -36,7 +58,7 @@ for path in paths {
         print("\(path): cannot read (errno \(errno))")
         exit(1)
     }
-    bytes.withUnsafeBytes { ParserFuzzHarness.run($0) }
+    bytes.withUnsafeBytes { FuzzMode.current.run($0) }
     print("\(path): \(bytes.count) bytes, no finding")
 }
 

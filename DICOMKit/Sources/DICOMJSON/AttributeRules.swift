@@ -77,7 +77,7 @@ enum AttributeRules {
 /// PS3.18 §F.2.6 and §F.2.7. Shared by the JSON and XML encoders, which take the same two settings.
 struct BulkDataPolicy: Sendable {
     var threshold: Int?
-    var uri: (@Sendable (_ tagPath: [Tag], _ element: DataElement) -> String?)?
+    var uri: (@Sendable (_ path: AttributePath, _ element: DataElement) -> String?)?
 
     enum Representation {
         /// Write the value itself (bytes or items).
@@ -88,7 +88,7 @@ struct BulkDataPolicy: Sendable {
         case encapsulated(ByteBuffer)
     }
 
-    /// How to write `element`, whose tag ends `tagPath`.
+    /// How to write `element`, whose tag ends `path`.
     ///
     /// A `.bulkData(.uri)` value keeps its URI. A `.bulkData(.file)` value needs a URI from the closure: the
     /// encoders never read files, so without one this throws `invalidValue`. Encapsulated pixel data is offered to
@@ -97,7 +97,9 @@ struct BulkDataPolicy: Sendable {
     /// into fragments. Other values
     /// are offered to the closure when they are longer than `threshold` bytes and their VR allows a BulkDataURI;
     /// nil from the closure keeps them inline.
-    func representation(of element: DataElement, vr: VR, tagPath: [Tag]) throws(DICOMParseError) -> Representation {
+    func representation(
+        of element: DataElement, vr: VR, path: AttributePath
+    ) throws(DICOMParseError) -> Representation {
         switch element.value {
         case .sequence:
             return .value
@@ -106,19 +108,19 @@ struct BulkDataPolicy: Sendable {
             case .uri(let location):
                 return .bulkDataURI(location)
             case .file:
-                guard let location = uri?(tagPath, element) else {
+                guard let location = uri?(path, element) else {
                     throw DICOMParseError(
                         .invalidValue, "bulk data kept in a file needs a BulkDataURI (no URI was given for it)",
-                        tagPath: tagPath)
+                        tagPath: path.tags)
                 }
                 return .bulkDataURI(location)
             }
         case .fragments(let fragments):
-            if let location = uri?(tagPath, element) { return .bulkDataURI(location) }
+            if let location = uri?(path, element) { return .bulkDataURI(location) }
             return .encapsulated(Self.encapsulatedValueField(fragments))
         case .bytes(let bytes):
             if let threshold, bytes.readableBytes > threshold, AttributeRules.allowsBulkData(vr),
-                let location = uri?(tagPath, element)
+                let location = uri?(path, element)
             {
                 return .bulkDataURI(location)
             }

@@ -12,9 +12,11 @@ public import NIOCore
 /// How values become DICOM encodings:
 /// - Text (AE, AS, CS, DA, DT, LO, LT, SH, ST, TM, UC, UI, UR, UT) is joined with backslashes (`null` for an empty
 ///   value) and encoded with the Specific Character Set (0008,0005) given in the same object or an enclosing one
-///   (items inherit, PS3.5 §7.5.3) for the VRs it applies to; without one, text is stored as UTF-8 and no
-///   Specific Character Set is added. Text that the character set cannot represent throws `invalidValue`, as
-///   does a backslash inside a value of a multi-valued VR or more than one value of LT, ST, UT or UR.
+///   (items inherit, PS3.5 §7.5.3) for the VRs it applies to. Without one, text is stored as UTF-8 (JSON text is
+///   Unicode), and when any of it is not ASCII, (0008,0005) ISO_IR 192 is added to the top-level data set so
+///   that readers decode it as UTF-8 and not in the default repertoire. Text that the character set cannot
+///   represent throws `invalidValue`, as does a backslash inside a value of a multi-valued VR or more than one
+///   value of LT, ST, UT or UR.
 /// - PN objects become `Alphabetic=Ideographic=Phonetic`, trailing empty groups left out (PS3.5 §6.2.1.2); a
 ///   plain string, which some servers send, is taken as the whole value.
 /// - DS and IS numbers become valid DS/IS text: a DS number is kept as written when it fits 16 bytes, else
@@ -48,7 +50,7 @@ public struct DICOMJSONDecoder: Sendable {
     /// Reads one DICOM JSON Model object: `{"00100010": {"vr": "PN", …}, …}`.
     public func decode(_ bytes: ByteBuffer) throws(DICOMParseError) -> DataSet {
         let root = try JSONParser.parse(bytes, maximumDepth: maximumJSONDepth)
-        return try dataSet(from: root, inherited: nil, tagPath: [])
+        return try topLevelDataSet(from: root)
     }
 
     /// Reads a JSON array of DICOM JSON Model objects, as QIDO-RS responses and WADO-RS metadata are.
@@ -61,7 +63,7 @@ public struct DICOMJSONDecoder: Sendable {
         var dataSets: [DataSet] = []
         dataSets.reserveCapacity(values.count)
         for value in values {
-            dataSets.append(try dataSet(from: value, inherited: nil, tagPath: []))
+            dataSets.append(try topLevelDataSet(from: value))
         }
         return dataSets
     }
@@ -71,6 +73,35 @@ public struct DICOMJSONDecoder: Sendable {
     private var maximumJSONDepth: Int { 3 * min(max(maximumNestingDepth, 0), 1 << 20) + 4 }
 
     // MARK: - Data sets
+
+    /// A top-level data set. Without a Specific Character Set, text is stored as UTF-8; when some of it is not
+    /// ASCII, the object is read again with ISO_IR 192 inherited (so that items say UTF-8 too) and (0008,0005)
+    /// added, since PS3.5 §6.1.2.5 reads text without one in the default repertoire.
+    private func topLevelDataSet(from value: JSONValue) throws(DICOMParseError) -> DataSet {
+        let dataSet = try self.dataSet(from: value, inherited: nil, tagPath: [])
+        guard !dataSet.contains(StructuralTag.specificCharacterSet), Self.holdsNonASCIIText(dataSet) else {
+            return dataSet
+        }
+        var utf8 = try self.dataSet(from: value, inherited: Self.utf8, tagPath: [])
+        utf8.inheritedCharacterSet = nil
+        utf8.insert(
+            DataElement(tag: StructuralTag.specificCharacterSet, vr: .CS, bytes: ByteBuffer(string: "ISO_IR 192")))
+        return utf8
+    }
+
+    private static let utf8 = SpecificCharacterSet(terms: ["ISO_IR 192"])
+
+    /// Whether a value that the Specific Character Set applies to has a byte outside ASCII, here or in an item
+    /// that has no (0008,0005) of its own.
+    private static func holdsNonASCIIText(_ dataSet: DataSet) -> Bool {
+        dataSet.contains { element in
+            if let items = element.items {
+                return items.contains { !$0.contains(StructuralTag.specificCharacterSet) && holdsNonASCIIText($0) }
+            }
+            guard element.vr.usesSpecificCharacterSet, let bytes = element.bytes else { return false }
+            return bytes.readableBytesView.contains { $0 >= 0x80 }
+        }
+    }
 
     private func dataSet(
         from value: JSONValue, inherited: SpecificCharacterSet?, tagPath: [Tag]

@@ -41,14 +41,15 @@ public struct DICOMJSONEncoder: Sendable {
     /// OD, OF, OL, OV, OW, SL, SS, ST, SV, UC, UL, UN, US, UT, UV), are offered to `bulkDataURI`. nil offers none.
     public var bulkDataThreshold: Int?
 
-    /// Gives the BulkDataURI for an element: its tag path from the top-level data set, ending with its own tag, and
-    /// the element. nil keeps the value inline. Called for values over `bulkDataThreshold`, for every
+    /// Gives the BulkDataURI for an element: its path from the top-level data set (the tags, ending with its own,
+    /// and the index of the item taken in each sequence, so that the same tag in two items gets two URIs), and the
+    /// element. nil keeps the value inline. Called for values over `bulkDataThreshold`, for every
     /// `.bulkData(.file)` value and for encapsulated pixel data.
-    public var bulkDataURI: (@Sendable (_ tagPath: [Tag], _ element: DataElement) -> String?)?
+    public var bulkDataURI: (@Sendable (_ path: AttributePath, _ element: DataElement) -> String?)?
 
     public init(
         bulkDataThreshold: Int? = nil,
-        bulkDataURI: (@Sendable (_ tagPath: [Tag], _ element: DataElement) -> String?)? = nil
+        bulkDataURI: (@Sendable (_ path: AttributePath, _ element: DataElement) -> String?)? = nil
     ) {
         self.bulkDataThreshold = bulkDataThreshold
         self.bulkDataURI = bulkDataURI
@@ -85,7 +86,8 @@ public struct DICOMJSONEncoder: Sendable {
     public func encode(_ dataSet: DataSet, into buffer: inout ByteBuffer) throws(DICOMParseError) {
         let start = buffer.writerIndex
         var writer = Writer(
-            policy: BulkDataPolicy(threshold: bulkDataThreshold, uri: bulkDataURI), buffer: buffer, tagPath: [])
+            policy: BulkDataPolicy(threshold: bulkDataThreshold, uri: bulkDataURI), buffer: buffer,
+            path: AttributePath(tags: [], itemIndices: []))
         buffer = ByteBuffer()  // let the writer own the storage, so that appends do not copy it
         do throws(DICOMParseError) {
             try writer.writeDataSet(dataSet, characterSet: dataSet.characterSet)
@@ -103,11 +105,11 @@ extension DICOMJSONEncoder {
     private struct Writer {
         let policy: BulkDataPolicy
         var buffer: ByteBuffer
-        var tagPath: [Tag]
+        var path: AttributePath
 
         mutating func writeDataSet(_ dataSet: DataSet, characterSet: SpecificCharacterSet) throws(DICOMParseError) {
-            guard tagPath.count <= AttributeRules.maximumEncodingDepth else {
-                throw DICOMParseError(.nestingTooDeep, "sequences nested too deep to encode", tagPath: tagPath)
+            guard path.count <= AttributeRules.maximumEncodingDepth else {
+                throw DICOMParseError(.nestingTooDeep, "sequences nested too deep to encode", tagPath: path.tags)
             }
             buffer.writeASCII(UInt8(ascii: "{"))
             var isFirst = true
@@ -117,9 +119,9 @@ extension DICOMJSONEncoder {
                 buffer.writeASCII(UInt8(ascii: "\""))
                 buffer.writeTagHex(element.tag)
                 buffer.writeStaticString("\":")
-                tagPath.append(element.tag)
+                path.enter(element.tag)
                 try writeAttribute(element, characterSet: characterSet)
-                tagPath.removeLast()
+                path.leave()
             }
             buffer.writeASCII(UInt8(ascii: "}"))
         }
@@ -131,7 +133,7 @@ extension DICOMJSONEncoder {
             buffer.writeStaticString("{\"vr\":\"")
             buffer.writeVR(vr)
             buffer.writeASCII(UInt8(ascii: "\""))
-            switch try policy.representation(of: element, vr: vr, tagPath: tagPath) {
+            switch try policy.representation(of: element, vr: vr, path: path) {
             case .bulkDataURI(let uri):
                 buffer.writeStaticString(",\"BulkDataURI\":")
                 buffer.writeJSONString(uri)
@@ -160,7 +162,9 @@ extension DICOMJSONEncoder {
                 // An item's own (0008,0005) replaces the enclosing character set (PS3.5 §7.5.3).
                 let itemCharacterSet =
                     item.contains(StructuralTag.specificCharacterSet) ? item.characterSet : characterSet
+                path.enterItem(index)
                 try writeDataSet(item, characterSet: itemCharacterSet)
+                path.leaveItem()
             }
             buffer.writeASCII(UInt8(ascii: "]"))
         }
@@ -232,7 +236,7 @@ extension DICOMJSONEncoder {
             case .inlineBinary:
                 writeInlineBinary(bytes)
             case .sequence:
-                throw DICOMParseError(.invalidValue, "an SQ element holds bytes instead of items", tagPath: tagPath)
+                throw DICOMParseError(.invalidValue, "an SQ element holds bytes instead of items", tagPath: path.tags)
             }
         }
 
@@ -321,7 +325,7 @@ extension DICOMJSONEncoder {
         private func badLength(_ bytes: ByteBuffer, unit: Int, vr: VR) -> DICOMParseError {
             DICOMParseError(
                 .invalidValue, "a \(vr) value of \(bytes.readableBytes) bytes is not a multiple of \(unit)",
-                tagPath: tagPath)
+                tagPath: path.tags)
         }
     }
 }

@@ -25,7 +25,7 @@ public struct DICOMXMLEncoder: Sendable {
     /// As `DICOMJSONEncoder.bulkDataThreshold`.
     public var bulkDataThreshold: Int?
     /// As `DICOMJSONEncoder.bulkDataURI`; the URI goes into `<BulkData uri="…"/>`.
-    public var bulkDataURI: (@Sendable (_ tagPath: [Tag], _ element: DataElement) -> String?)?
+    public var bulkDataURI: (@Sendable (_ path: AttributePath, _ element: DataElement) -> String?)?
     /// Whether `NativeDicomModel` declares the schema's default namespace,
     /// `http://dicom.nema.org/PS3.19/models/NativeDICOM` (PS3.19 §A.1.6). Some readers (dcm4che's, by default)
     /// leave it out, which keeps XPath expressions free of prefixes.
@@ -33,7 +33,7 @@ public struct DICOMXMLEncoder: Sendable {
 
     public init(
         bulkDataThreshold: Int? = nil,
-        bulkDataURI: (@Sendable (_ tagPath: [Tag], _ element: DataElement) -> String?)? = nil,
+        bulkDataURI: (@Sendable (_ path: AttributePath, _ element: DataElement) -> String?)? = nil,
         includesNamespaceDeclaration: Bool = true
     ) {
         self.bulkDataThreshold = bulkDataThreshold
@@ -44,7 +44,8 @@ public struct DICOMXMLEncoder: Sendable {
     /// The XML document for the data set, UTF-8 with an XML declaration.
     public func encode(_ dataSet: DataSet) throws(DICOMParseError) -> ByteBuffer {
         var writer = Writer(
-            policy: BulkDataPolicy(threshold: bulkDataThreshold, uri: bulkDataURI), buffer: ByteBuffer(), tagPath: [])
+            policy: BulkDataPolicy(threshold: bulkDataThreshold, uri: bulkDataURI), buffer: ByteBuffer(),
+            path: AttributePath(tags: [], itemIndices: []))
         writer.buffer.reserveCapacity(4096)
         writer.buffer.writeStaticString("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<NativeDicomModel")
         if includesNamespaceDeclaration {
@@ -66,16 +67,16 @@ extension DICOMXMLEncoder {
     private struct Writer {
         let policy: BulkDataPolicy
         var buffer: ByteBuffer
-        var tagPath: [Tag]
+        var path: AttributePath
 
         mutating func writeDataSet(_ dataSet: DataSet, characterSet: SpecificCharacterSet) throws(DICOMParseError) {
-            guard tagPath.count <= AttributeRules.maximumEncodingDepth else {
-                throw DICOMParseError(.nestingTooDeep, "sequences nested too deep to encode", tagPath: tagPath)
+            guard path.count <= AttributeRules.maximumEncodingDepth else {
+                throw DICOMParseError(.nestingTooDeep, "sequences nested too deep to encode", tagPath: path.tags)
             }
             for element in dataSet where AttributeRules.isIncluded(element.tag) {
-                tagPath.append(element.tag)
+                path.enter(element.tag)
                 try writeAttribute(element, in: dataSet, characterSet: characterSet)
-                tagPath.removeLast()
+                path.leave()
             }
         }
 
@@ -105,7 +106,7 @@ extension DICOMXMLEncoder {
             }
             let start = buffer.writerIndex
             buffer.writeASCII(UInt8(ascii: ">"))
-            switch try policy.representation(of: element, vr: vr, tagPath: tagPath) {
+            switch try policy.representation(of: element, vr: vr, path: path) {
             case .bulkDataURI(let uri):
                 buffer.writeStaticString("<BulkData uri=\"")
                 buffer.writeXMLText(uri, isAttribute: true)
@@ -121,7 +122,9 @@ extension DICOMXMLEncoder {
                         buffer.writeStaticString("\">")
                         let itemCharacterSet =
                             item.contains(StructuralTag.specificCharacterSet) ? item.characterSet : characterSet
+                        path.enterItem(index)
                         try writeDataSet(item, characterSet: itemCharacterSet)
+                        path.leaveItem()
                         buffer.writeStaticString("</Item>")
                     }
                 case .bytes(let bytes):
@@ -183,7 +186,7 @@ extension DICOMXMLEncoder {
             case .inlineBinary:
                 writeInlineBinary(bytes)
             case .sequence:
-                throw DICOMParseError(.invalidValue, "an SQ element holds bytes instead of items", tagPath: tagPath)
+                throw DICOMParseError(.invalidValue, "an SQ element holds bytes instead of items", tagPath: path.tags)
             }
         }
 
@@ -290,7 +293,7 @@ extension DICOMXMLEncoder {
         private func badLength(_ bytes: ByteBuffer, unit: Int, vr: VR) -> DICOMParseError {
             DICOMParseError(
                 .invalidValue, "a \(vr) value of \(bytes.readableBytes) bytes is not a multiple of \(unit)",
-                tagPath: tagPath)
+                tagPath: path.tags)
         }
     }
 }

@@ -9,7 +9,7 @@ import Testing
 @Suite struct JSONDecoderTests {
     private func decodeElement(_ attribute: String, tag: String = "00100010") throws -> DataElement {
         let dataSet = try DICOMJSONDecoder().decode(#"{"\#(tag)":\#(attribute)}"#)
-        return try #require(dataSet.first)
+        return try #require(dataSet.first { $0.tag != StructuralTag.specificCharacterSet })
     }
 
     private func text(_ element: DataElement) -> String? {
@@ -86,10 +86,32 @@ import Testing
         #expect(item.characterSet == SpecificCharacterSet(terms: ["ISO_IR 100"]))
     }
 
-    @Test func withoutACharacterSetTextIsUTF8() throws {
+    @Test func withoutACharacterSetNonASCIITextIsUTF8AndSaysSo() throws {
         let dataSet = try DICOMJSONDecoder().decode(#"{"00100010":{"vr":"PN","Value":[{"Alphabetic":"山田"}]}}"#)
         #expect(dataSet[Tag(0x0010_0010)]?.bytes == ByteBuffer(string: "山田"))
-        #expect(dataSet[Tag(0x0008_0005)] == nil)
+        #expect(dataSet[Tag(0x0008_0005)]?.bytes == ByteBuffer(string: "ISO_IR 192"))
+        #expect(dataSet.personNames(Tag(0x0010_0010))?.first?.alphabetic.familyName == "山田")
+    }
+
+    @Test func nonASCIITextInAnItemAloneNamesUTF8AtTheTopLevel() throws {
+        let json = """
+            {"00080060":{"vr":"CS","Value":["CT"]},
+             "00081110":{"vr":"SQ","Value":[{"00081030":{"vr":"LO","Value":["Café"]}}]}}
+            """
+        let dataSet = try DICOMJSONDecoder().decode(json)
+        #expect(dataSet.map(\.tag) == [Tag(0x0008_0005), Tag(0x0008_0060), Tag(0x0008_1110)])
+        #expect(dataSet[Tag(0x0008_0005)]?.bytes == ByteBuffer(string: "ISO_IR 192"))
+        let item = try #require(dataSet[Tag(0x0008_1110)]?.items?.first)
+        #expect(item.characterSet == SpecificCharacterSet(terms: ["ISO_IR 192"]))
+        #expect(item.strings(Tag(0x0008_1030)) == ["Café"])
+    }
+
+    @Test func asciiTextOrAGivenCharacterSetAddsNone() throws {
+        let ascii = try DICOMJSONDecoder().decode(#"{"00100010":{"vr":"PN","Value":[{"Alphabetic":"Doe^John"}]}}"#)
+        #expect(ascii[Tag(0x0008_0005)] == nil)
+        let latin = try DICOMJSONDecoder().decode(
+            #"{"00080005":{"vr":"CS","Value":["ISO_IR 100"]},"00100010":{"vr":"PN","Value":["Müller"]}}"#)
+        #expect(latin.strings(Tag(0x0008_0005)) == ["ISO_IR 100"])
     }
 
     @Test func attributesMayComeInAnyOrderAndVRMayBeMissingForKnownTags() throws {

@@ -2,6 +2,7 @@ import DICOM
 import DICOMCore
 import DICOMJSON
 import NIOCore
+import Synchronization
 import Testing
 
 /// Exact output of `DICOMJSONEncoder`, against JSON written by hand from PS3.18 Annex F.
@@ -294,6 +295,39 @@ import Testing
         #expect(decodedIcon.value == .bulkData(BulkDataReference(.uri("bulk/00880200/7FE00010"))))
     }
 
+    /// The same tag in two items of a sequence gets two URIs: the path names the item taken in each sequence.
+    @Test func bulkDataPathsNameTheItemInEachSequence() throws {
+        let icon = { (value: UInt16) in
+            DataSet([Build.integers(0x7FE0_0010, .OW, [UInt16](repeating: value, count: 64))])
+        }
+        let dataSet = DataSet([
+            Build.sequence(0x0040_A730, [DataSet([Build.sequence(0x0088_0200, [icon(1), icon(2)])]), icon(3)])
+        ])
+        let paths = PathRecorder()
+        let encoder = DICOMJSONEncoder(bulkDataThreshold: 64) { path, _ in
+            paths.append(path)
+            return "bulk/\(path)"
+        }
+        let output = try encoder.encodeString(dataSet)
+        #expect(
+            paths.all.map(\.itemIndices) == [[0, 0], [0, 1], [1]],
+            "\(paths.all.map(String.init(describing:)))")
+        #expect(paths.all.map(\.tags) == [
+            [Tag(0x0040_A730), Tag(0x0088_0200), Tag(0x7FE0_0010)],
+            [Tag(0x0040_A730), Tag(0x0088_0200), Tag(0x7FE0_0010)], [Tag(0x0040_A730), Tag(0x7FE0_0010)],
+        ])
+        #expect(output.contains(#""BulkDataURI":"bulk/0040A730/0/00880200/1/7FE00010""#))
+        #expect(output.contains(#""BulkDataURI":"bulk/0040A730/1/7FE00010""#))
+
+        let xmlPaths = PathRecorder()
+        let xml = try DICOMXMLEncoder(bulkDataThreshold: 64) { path, _ in
+            xmlPaths.append(path)
+            return "b/\(path)"
+        }.encodeString(dataSet)
+        #expect(xmlPaths.all == paths.all)
+        #expect(xml.contains(#"<BulkData uri="b/0040A730/0/00880200/0/7FE00010"/>"#))
+    }
+
     @Test func encapsulatedPixelDataGoesToTheClosureWhateverItsSize() throws {
         let pixelData = DataElement(
             tag: Tag(0x7FE0_0010), vr: .OB, value: .fragments(PixelFragments(fragments: [ByteBuffer(bytes: [1, 2])])))
@@ -350,4 +384,13 @@ import Testing
                 == #"[{"0020000D":{"vr":"UI","Value":["1.2.392.200036.9116.2.2.2.2162893313.1029997326.945876"]}},{}]"#)
         #expect(String(buffer: try encoder.encode([])) == "[]")
     }
+}
+
+/// Collects the paths an encoder offers its `bulkDataURI` closure, which is `@Sendable`.
+private final class PathRecorder: Sendable {
+    private let paths = Mutex<[AttributePath]>([])
+
+    func append(_ path: AttributePath) { paths.withLock { $0.append(path) } }
+
+    var all: [AttributePath] { paths.withLock { $0 } }
 }

@@ -121,13 +121,11 @@ public struct DirectoryError: Error, Hashable, Sendable, CustomStringConvertible
 /// Errors are `DirectoryError` for what the directory refuses, the driver's errors for what the database does.
 /// Administrative data, not patient data: its callers (the admin API, the command line, authentication) decide who
 /// may change what; an establishment administrator's view is filtered with the `tenant` parameters. Lives in the
-/// same database as the index (SQLite file or PostgreSQL schema), so that the command line changes it while the
+/// same database as the index (SQLite file or PostgreSQL schema; `IndexStore.directory`, ready once the index's
+/// `prepare()` has run), so that the command line changes it while the
 /// server runs and every node sees one directory. Lookups used on every association or request
 /// (`applicationEntity(title:)`, `apiKey(id:)`, `user(named:)`) are single-row primary-key reads.
 public protocol DirectoryStore: Sendable {
-    /// Creates or migrates the directory's tables; idempotent.
-    func prepare() async throws
-
     // MARK: Establishments
 
     /// Every tenant, in id order.

@@ -4,12 +4,52 @@ import NIOCore
 /// Assembles a `DataSet` from the tokens of a `DataSetTokenizer`.
 ///
 /// Checks that tokens nest as an encoder would write them, joins streamed chunks (up to `maximumValueLength`), and
-/// gives each sequence item the character set of the data set that encloses it (PS3.5 §7.5.3).
+/// gives each sequence item the character set of the data set that encloses it (PS3.5 §7.5.3). Elements are
+/// appended as they come; a data set whose tags came out of order (PS3.5 §7.1 requires ascending order) is sorted
+/// once when it ends, keeping the first of a repeated tag as pydicom and DCMTK do, so any order costs n log n.
 public struct DataSetBuilder: Sendable {
-    private enum Frame: Sendable {
-        case dataSet(DataSet)
-        case sequence(ElementHeader, [DataSet])
-        case pixelData(ElementHeader, PixelFragments?)
+    /// A data set or item whose elements are still arriving.
+    private struct OpenDataSet: Sendable {
+        var elements: [DataElement] = []
+        var hasUndefinedItemLength = true
+        var inheritedCharacterSet: SpecificCharacterSet?
+        /// The value of the first (0008,0005) among the elements (nil if that one holds no bytes), kept so that
+        /// items need not search for it.
+        var characterSetValue: ByteBuffer?
+        var hasCharacterSet = false
+
+        mutating func append(_ element: consuming DataElement) {
+            if element.tag == StructuralTag.specificCharacterSet, !hasCharacterSet {
+                hasCharacterSet = true
+                characterSetValue = element.bytes
+            }
+            elements.append(element)
+        }
+
+        func finished() -> DataSet {
+            var dataSet = DataSet(keepingFirstOf: elements)
+            dataSet.hasUndefinedItemLength = hasUndefinedItemLength
+            dataSet.inheritedCharacterSet = inheritedCharacterSet
+            return dataSet
+        }
+    }
+
+    /// An open sequence (or encapsulated pixel data), with the data set it belongs to set aside until it ends.
+    private struct OpenContainer: Sendable {
+        var header: ElementHeader
+        var isPixelData: Bool
+        /// The finished items of a sequence.
+        var items: [DataSet] = []
+        /// Whether an item of this sequence is open (it is then the builder's `current`).
+        var isInItem = false
+        /// The offset table and fragments of encapsulated pixel data, once its first item has come.
+        var fragments: PixelFragments?
+        var parent: OpenDataSet
+        /// What items of this sequence inherit when they have no (0008,0005) of their own.
+        var itemCharacterSet: SpecificCharacterSet?
+        /// The element count of the last item: items of one sequence mostly hold the same attributes, so the next
+        /// one reserves that much room at once instead of growing one append at a time.
+        var itemCapacity = 0
     }
 
     private enum PendingValue: Sendable {
@@ -19,19 +59,31 @@ public struct DataSetBuilder: Sendable {
 
     /// Values and fragments streamed longer than this are rejected instead of joined.
     public var maximumValueLength: Int
-    private var frames: [Frame]
+    /// The data set receiving elements: the top level, or the innermost open item.
+    private var current: OpenDataSet
+    /// Open sequences and pixel data, outermost first.
+    private var containers: [OpenContainer]
+    /// Whether `current` may take elements: no container is open, or the innermost is a sequence with an open item.
+    private var acceptsElements: Bool
     private var pending: PendingValue?
     private var parsedCharacterSet: (value: ByteBuffer, characterSet: SpecificCharacterSet?)?
 
+    /// Room reserved for the top-level elements: most headers hold 50-200 (a CT image about 120), so this saves
+    /// the first six doublings of the array.
+    private static let topLevelCapacity = 64
+
     public init(maximumValueLength: Int = Int(UInt32.max)) {
         self.maximumValueLength = maximumValueLength
-        self.frames = [.dataSet(DataSet())]
+        self.current = OpenDataSet()
+        self.current.elements.reserveCapacity(Self.topLevelCapacity)
+        self.containers = []
+        self.acceptsElements = true
         self.pending = nil
         self.parsedCharacterSet = nil
     }
 
     /// Whether every sequence and item that was opened has been closed.
-    public var isComplete: Bool { frames.count == 1 && pending == nil }
+    public var isComplete: Bool { containers.isEmpty && pending == nil }
 
     /// Adds one token. Throws `unexpectedToken` for a token that cannot come in the current state.
     public mutating func append(_ token: DataSetToken) throws(DICOMParseError) {
@@ -39,63 +91,67 @@ public struct DataSetBuilder: Sendable {
         case .element(let header, let value):
             try insert(DataElement(tag: header.tag, vr: header.vr, value: .bytes(value)))
         case .elementHeader(let header):
-            try expectNoPendingValue(token)
+            try expectNoPendingValue("element header \(header.tag)")
             pending = .element(header, ByteBuffer())
         case .valueChunk(let chunk, let isLast):
             try appendChunk(chunk, isLast: isLast)
         case .sequenceStart(let header):
-            try expectNoPendingValue(token)
-            frames.append(.sequence(header, []))
+            try expectNoPendingValue("sequence start \(header.tag)")
+            guard acceptsElements else { throw unexpected("sequence start \(header.tag)") }
+            let itemCharacterSet = characterSetForItems(of: current)
+            open(OpenContainer(header: header, isPixelData: false, parent: current, itemCharacterSet: itemCharacterSet))
         case .itemStart(let length):
-            guard case .sequence = frames.last else { throw unexpected(token) }
-            var item = DataSet()
-            item.hasUndefinedItemLength = length == nil
-            item.inheritedCharacterSet = enclosingCharacterSet()
-            frames.append(.dataSet(item))
+            guard let index = containers.indices.last, !containers[index].isPixelData, !containers[index].isInItem
+            else { throw unexpected("item start") }
+            containers[index].isInItem = true
+            current = OpenDataSet(
+                hasUndefinedItemLength: length == nil, inheritedCharacterSet: containers[index].itemCharacterSet)
+            current.elements.reserveCapacity(containers[index].itemCapacity)
+            acceptsElements = true
         case .itemEnd:
-            guard frames.count >= 3, case .dataSet(let item) = frames.removeLast(),
-                case .sequence(let header, var items) = frames.removeLast()
-            else { throw unexpected(token) }
-            items.append(item)
-            frames.append(.sequence(header, items))
+            guard pending == nil, let index = containers.indices.last, containers[index].isInItem else {
+                throw unexpected("item end")
+            }
+            containers[index].itemCapacity = current.elements.count
+            containers[index].items.append(current.finished())
+            containers[index].isInItem = false
+            current = OpenDataSet()
+            acceptsElements = false
         case .sequenceEnd:
-            guard case .sequence(let header, let items) = frames.last else { throw unexpected(token) }
-            frames.removeLast()
+            guard let index = containers.indices.last, !containers[index].isPixelData, !containers[index].isInItem
+            else { throw unexpected("sequence end") }
+            let sequence = close()
             try insert(
-                DataElement(tag: header.tag, vr: header.vr, value: .sequence(items), hasUndefinedLength: header.length == nil))
+                DataElement(
+                    tag: sequence.header.tag, vr: sequence.header.vr, value: .sequence(sequence.items),
+                    hasUndefinedLength: sequence.header.length == nil))
         case .encapsulatedPixelDataStart(let header):
-            try expectNoPendingValue(token)
-            frames.append(.pixelData(header, nil))
+            try expectNoPendingValue("encapsulated pixel data start")
+            guard acceptsElements else { throw unexpected("encapsulated pixel data start") }
+            open(OpenContainer(header: header, isPixelData: true, parent: current))
         case .fragment(let bytes):
-            try appendFragment(bytes, token: token)
+            try appendFragment(bytes)
         case .fragmentHeader:
-            guard case .pixelData = frames.last, pending == nil else { throw unexpected(token) }
+            guard containers.last?.isPixelData == true, pending == nil else { throw unexpected("fragment header") }
             pending = .fragment(ByteBuffer())
         case .encapsulatedPixelDataEnd:
-            guard case .pixelData(let header, let fragments) = frames.last, pending == nil else {
-                throw unexpected(token)
+            guard containers.last?.isPixelData == true, pending == nil else {
+                throw unexpected("encapsulated pixel data end")
             }
-            frames.removeLast()
+            let pixelData = close()
             try insert(
-                DataElement(tag: header.tag, vr: header.vr, value: .fragments(fragments ?? PixelFragments(fragments: []))))
+                DataElement(
+                    tag: pixelData.header.tag, vr: pixelData.header.vr,
+                    value: .fragments(pixelData.fragments ?? PixelFragments(fragments: []))))
         }
     }
 
     /// Inserts an element that the reader resolved itself (a bulk data reference), in place of streamed tokens.
-    public mutating func insert(_ element: DataElement) throws(DICOMParseError) {
-        guard case .dataSet(var dataSet) = frames.last else {
+    public mutating func insert(_ element: consuming DataElement) throws(DICOMParseError) {
+        guard acceptsElements else {
             throw DICOMParseError(.unexpectedToken, "element \(element.tag) outside a data set or item")
         }
-        frames[frames.count - 1] = .dataSet(DataSet())  // release the frame's copy so that the insert is in place
-        if let last = dataSet.elements.last, element.tag <= last.tag {
-            // Out of order or repeated tags: keep the first of a repeated tag, as pydicom and DCMTK do.
-            if dataSet.contains(element.tag) {
-                frames[frames.count - 1] = .dataSet(dataSet)
-                return
-            }
-        }
-        dataSet.insert(element)
-        frames[frames.count - 1] = .dataSet(dataSet)
+        current.append(element)
     }
 
     /// Marks the value being streamed as skipped: the reader has replaced it (by a bulk data reference).
@@ -105,8 +161,7 @@ public struct DataSetBuilder: Sendable {
 
     /// The data set built so far, with any open items or sequences left out.
     public var dataSet: DataSet {
-        if case .dataSet(let root) = frames.first { return root }
-        return DataSet()
+        (containers.first?.parent ?? current).finished()
     }
 
     /// The finished data set; throws when a sequence, item or value is still open.
@@ -114,11 +169,26 @@ public struct DataSetBuilder: Sendable {
         guard isComplete else {
             throw DICOMParseError(.truncated, "the data set ends inside a sequence, an item or a value")
         }
-        return dataSet
+        return current.finished()
+    }
+
+    /// Sets `current` aside in a new innermost container, which takes no elements until an item opens.
+    private mutating func open(_ container: OpenContainer) {
+        containers.append(container)
+        current = OpenDataSet()
+        acceptsElements = false
+    }
+
+    /// Closes the innermost container and returns it: the data set it was set aside from receives elements again.
+    private mutating func close() -> OpenContainer {
+        var container = containers.removeLast()
+        swap(&current, &container.parent)
+        acceptsElements = true
+        return container
     }
 
     private mutating func appendChunk(_ chunk: ByteBuffer, isLast: Bool) throws(DICOMParseError) {
-        guard let current = pending else { throw unexpected(.valueChunk(chunk, isLast: isLast)) }
+        guard let current = pending else { throw unexpected("value chunk") }
         pending = nil
         switch current {
         case .element(let header, var value):
@@ -131,7 +201,7 @@ public struct DataSetBuilder: Sendable {
         case .fragment(var value):
             try accumulate(chunk, into: &value, tag: StructuralTag.pixelData)
             if isLast {
-                try appendFragment(value, token: .fragment(value))
+                try appendFragment(value)
             } else {
                 pending = .fragment(value)
             }
@@ -151,56 +221,32 @@ public struct DataSetBuilder: Sendable {
         }
     }
 
-    private mutating func appendFragment(_ bytes: ByteBuffer, token: DataSetToken) throws(DICOMParseError) {
-        guard case .pixelData(let header, var fragments) = frames.last else { throw unexpected(token) }
-        // Release the frame's copy first, so that the append is in place rather than a copy per fragment.
-        frames[frames.count - 1] = .pixelData(header, nil)
-        if fragments == nil {
-            fragments = PixelFragments(offsetTable: bytes, fragments: [])
+    private mutating func appendFragment(_ bytes: ByteBuffer) throws(DICOMParseError) {
+        guard let index = containers.indices.last, containers[index].isPixelData else { throw unexpected("fragment") }
+        if containers[index].fragments == nil {
+            containers[index].fragments = PixelFragments(offsetTable: bytes, fragments: [])
         } else {
-            fragments?.fragments.append(bytes)
+            containers[index].fragments?.fragments.append(bytes)
         }
-        frames[frames.count - 1] = .pixelData(header, fragments)
     }
 
-    /// The character set an item starting now inherits: that of the nearest enclosing data set. The last parsed
-    /// (0008,0005) value is cached, since every item of a sequence asks for the same one.
-    private mutating func enclosingCharacterSet() -> SpecificCharacterSet? {
-        for frame in frames.reversed() {
-            guard case .dataSet(let dataSet) = frame else { continue }
-            guard let value = dataSet[StructuralTag.specificCharacterSet]?.bytes else {
-                return dataSet.inheritedCharacterSet
-            }
-            if let cached = parsedCharacterSet, cached.value == value { return cached.characterSet }
-            let characterSet = SpecificCharacterSet(encodedValue: value)
-            let inherited = characterSet.isDefaultRepertoire ? nil : characterSet
-            parsedCharacterSet = (value, inherited)
-            return inherited
-        }
-        return nil
+    /// The character set that items of a sequence starting in `dataSet` inherit: its own (0008,0005), else what it
+    /// inherited itself; nil for the default repertoire. The last parsed value is cached, since sequences of one
+    /// data set, and of its items, mostly see the same one.
+    private mutating func characterSetForItems(of dataSet: OpenDataSet) -> SpecificCharacterSet? {
+        guard let value = dataSet.characterSetValue else { return dataSet.inheritedCharacterSet }
+        if let cached = parsedCharacterSet, cached.value == value { return cached.characterSet }
+        let characterSet = SpecificCharacterSet(encodedValue: value)
+        let inherited = characterSet.isDefaultRepertoire ? nil : characterSet
+        parsedCharacterSet = (value, inherited)
+        return inherited
     }
 
-    private func expectNoPendingValue(_ token: DataSetToken) throws(DICOMParseError) {
-        guard pending == nil else { throw unexpected(token) }
+    private func expectNoPendingValue(_ token: @autoclosure () -> String) throws(DICOMParseError) {
+        guard pending == nil else { throw unexpected(token()) }
     }
 
-    private func unexpected(_ token: DataSetToken) -> DICOMParseError {
-        DICOMParseError(.unexpectedToken, "token \(Self.name(of: token)) cannot come here")
-    }
-
-    private static func name(of token: DataSetToken) -> String {
-        switch token {
-        case .element(let header, _): "element \(header.tag)"
-        case .elementHeader(let header): "element header \(header.tag)"
-        case .sequenceStart(let header): "sequence start \(header.tag)"
-        case .itemStart: "item start"
-        case .itemEnd: "item end"
-        case .sequenceEnd: "sequence end"
-        case .encapsulatedPixelDataStart: "encapsulated pixel data start"
-        case .fragment: "fragment"
-        case .fragmentHeader: "fragment header"
-        case .encapsulatedPixelDataEnd: "encapsulated pixel data end"
-        case .valueChunk: "value chunk"
-        }
+    private func unexpected(_ token: String) -> DICOMParseError {
+        DICOMParseError(.unexpectedToken, "token \(token) cannot come here")
     }
 }

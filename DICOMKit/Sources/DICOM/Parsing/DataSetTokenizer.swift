@@ -96,24 +96,51 @@ public struct DataSetTokenizer: Sendable {
     /// Consumes from `buffer` exactly the bytes of the returned token. Throws on input that no DICOM encoder could
     /// have produced; the error names the offset and the enclosing tags.
     public mutating func next(_ buffer: inout ByteBuffer) throws(DICOMParseError) -> DataSetToken? {
-        if streamedValue != nil { return nextChunk(&buffer) }
-        if let container = stack.last, let end = container.end, offset >= end {
-            guard offset == end else {
-                throw error(.invalidLength, "content runs \(offset - end) bytes past the end of its container")
+        var tokensOnly = TokensOnly()
+        return try nextToken(&buffer, wholeElementsTo: &tokensOnly)
+    }
+
+    /// Like `next(_:)`, but each whole primitive element, the bulk of any data set, is inserted into `builder`
+    /// rather than returned: the loop of a reader that builds a data set, spared a token per element (copying and
+    /// destroying a multi-payload enum costs more than reading the element). Returns the next token of any other
+    /// kind, for the caller to act on and usually pass to `builder.append(_:)`, or nil when `buffer` needs more
+    /// bytes.
+    public mutating func next(
+        _ buffer: inout ByteBuffer, insertingElementsInto builder: inout DataSetBuilder
+    ) throws(DICOMParseError) -> DataSetToken? {
+        try nextToken(&buffer, wholeElementsTo: &builder)
+    }
+
+    private mutating func nextToken<Sink: WholeElementSink>(
+        _ buffer: inout ByteBuffer, wholeElementsTo sink: inout Sink
+    ) throws(DICOMParseError) -> DataSetToken? {
+        while true {
+            if streamedValue != nil { return nextChunk(&buffer) }
+            if let container = stack.last, let end = container.end, offset >= end {
+                guard offset == end else {
+                    throw error(.invalidLength, "content runs \(offset - end) bytes past the end of its container")
+                }
+                stack.removeLast()
+                return container.kind == .item ? .itemEnd : .sequenceEnd
             }
-            stack.removeLast()
-            return container.kind == .item ? .itemEnd : .sequenceEnd
-        }
-        guard let container = stack.last else {
-            return try nextElement(&buffer, encoding: topLevelEncoding, container: nil)
-        }
-        switch container.kind {
-        case .item:
-            return try nextElement(&buffer, encoding: container.encoding, container: container)
-        case .sequence:
-            return try nextItem(&buffer, in: container)
-        case .encapsulatedPixelData:
-            return try nextFragment(&buffer, in: container)
+            let step: ElementStep
+            if let container = stack.last {
+                switch container.kind {
+                case .item:
+                    step = try nextElement(&buffer, encoding: container.encoding, container: container, sink: &sink)
+                case .sequence:
+                    return try nextItem(&buffer, in: container)
+                case .encapsulatedPixelData:
+                    return try nextFragment(&buffer, in: container)
+                }
+            } else {
+                step = try nextElement(&buffer, encoding: topLevelEncoding, container: nil, sink: &sink)
+            }
+            switch step {
+            case .needsMoreInput: return nil
+            case .inserted: continue
+            case .token(let token): return token
+            }
         }
     }
 
@@ -139,56 +166,59 @@ public struct DataSetTokenizer: Sendable {
             let bigEndian = stack.last?.encoding.isBigEndian ?? topLevelEncoding.isBigEndian
             let what =
                 buffer.readableBytes >= 4
-                ? "element \(Self.readTag(buffer, at: buffer.readerIndex, bigEndian: bigEndian))" : "an element header"
+                ? "element \(HeaderWords(buffer).tag(bigEndian: bigEndian))" : "an element header"
             throw error(.truncated, "input ends inside \(what) (\(buffer.readableBytes) bytes left)")
         }
     }
 
     // MARK: - Elements
 
-    private mutating func nextElement(
-        _ buffer: inout ByteBuffer, encoding declared: Encoding, container: Container?
-    ) throws(DICOMParseError) -> DataSetToken? {
-        if container == nil { skipStrayDelimiters(&buffer, bigEndian: declared.isBigEndian) }
-        guard buffer.readableBytes >= 8 else { return nil }
+    private mutating func nextElement<Sink: WholeElementSink>(
+        _ buffer: inout ByteBuffer, encoding declared: Encoding, container: Container?, sink: inout Sink
+    ) throws(DICOMParseError) -> ElementStep {
+        guard buffer.readableBytes >= 8 else { return .needsMoreInput }
+        var words = HeaderWords(buffer)
+        if container == nil && words.tag(bigEndian: declared.isBigEndian) == StructuralTag.sequenceDelimitation {
+            skipStrayDelimiters(&buffer, bigEndian: declared.isBigEndian)
+            guard buffer.readableBytes >= 8 else { return .needsMoreInput }
+            words = HeaderWords(buffer)
+        }
         var encoding = declared
         if container == nil && !hasCheckedEncoding {
             encoding = checkVREncoding(buffer, declared: declared)
         }
-        let start = buffer.readerIndex
-        let tag = Self.readTag(buffer, at: start, bigEndian: encoding.isBigEndian)
+        let tag = words.tag(bigEndian: encoding.isBigEndian)
 
         if tag.isDelimiter {
-            return try delimiter(tag, &buffer, container: container)
+            return ElementStep(try delimiter(tag, &buffer, container: container))
         }
 
         let vr: VR
         let length: UInt32
         let headerLength: Int
         if encoding.isExplicitVR {
-            guard let explicitVR = VR(firstByte: buffer.getByte(start + 4), secondByte: buffer.getByte(start + 5)) else {
+            guard let explicitVR = VR(firstByte: words.byte4, secondByte: words.byte5) else {
                 throw error(
-                    .invalidVR,
-                    "bytes \(Self.hex(buffer.getByte(start + 4)))\(Self.hex(buffer.getByte(start + 5))) are not a VR for \(tag)"
-                )
+                    .invalidVR, "bytes \(Self.hex(words.byte4))\(Self.hex(words.byte5)) are not a VR for \(tag)")
             }
             vr = explicitVR
             if vr.hasLongExplicitLength {
-                guard buffer.readableBytes >= 12 else { return nil }
-                length = Self.readUInt32(buffer, at: start + 8, bigEndian: encoding.isBigEndian)
+                guard buffer.readableBytes >= 12 else { return .needsMoreInput }
+                length = words.uint32At8(bigEndian: encoding.isBigEndian)
                 headerLength = 12
             } else {
-                length = UInt32(Self.readUInt16(buffer, at: start + 6, bigEndian: encoding.isBigEndian))
+                length = UInt32(words.uint16At6(bigEndian: encoding.isBigEndian))
                 headerLength = 8
             }
         } else {
             vr = Self.implicitVR(for: tag)
-            length = Self.readUInt32(buffer, at: start + 4, bigEndian: encoding.isBigEndian)
+            length = words.uint32At4(bigEndian: encoding.isBigEndian)
             headerLength = 8
         }
 
         if length == ElementHeader.undefinedLength {
-            return try undefinedLengthElement(tag: tag, vr: vr, headerLength: headerLength, &buffer, encoding: encoding)
+            return .token(
+                try undefinedLengthElement(tag: tag, vr: vr, headerLength: headerLength, &buffer, encoding: encoding))
         }
         let valueLength = Int(length)
         if let end = container?.end, offset + headerLength + valueLength > end {
@@ -197,7 +227,7 @@ public struct DataSetTokenizer: Sendable {
         if vr == .SQ {
             consume(headerLength, &buffer)
             try push(Container(kind: .sequence, tag: tag, end: offset + valueLength, encoding: encoding))
-            return .sequenceStart(ElementHeader(tag: tag, vr: .SQ, length: length))
+            return .token(.sequenceStart(ElementHeader(tag: tag, vr: .SQ, length: length)))
         }
 
         let header = ElementHeader(tag: tag, vr: vr, length: length)
@@ -206,14 +236,16 @@ public struct DataSetTokenizer: Sendable {
         if length >= configuration.streamingThreshold || (configuration.streamsPixelData && isTopLevelPixelData) {
             consume(headerLength, &buffer)
             streamedValue = StreamedValue(remaining: valueLength, swapUnit: swapUnit, tag: tag)
-            return .elementHeader(header)
+            return .token(.elementHeader(header))
         }
-        guard buffer.readableBytes >= headerLength + valueLength else { return nil }
+        guard buffer.readableBytes >= headerLength + valueLength else { return .needsMoreInput }
         consume(headerLength, &buffer)
         var value = buffer.readSlice(length: valueLength) ?? ByteBuffer()
         offset += valueLength
         if swapUnit > 1 { value = Self.swapped(value, unit: swapUnit) }
-        return .element(header, value)
+        guard Sink.takesWholeElements else { return .token(.element(header, value)) }
+        try sink.insert(DataElement(tag: tag, vr: vr, value: .bytes(value)))
+        return .inserted
     }
 
     private mutating func undefinedLengthElement(
@@ -263,12 +295,12 @@ public struct DataSetTokenizer: Sendable {
     }
 
     /// Some writers leave Sequence Delimitation Items between or after top-level elements; they carry nothing.
-    /// Skips every one that is in the buffer, in a loop (thousands of them must not recurse). These are the only
-    /// bytes the tokenizer consumes without returning a token.
+    /// Skips every one at the start of the buffer, in a loop (thousands of them must not recurse). These are the
+    /// only bytes the tokenizer consumes without returning a token.
     private mutating func skipStrayDelimiters(_ buffer: inout ByteBuffer, bigEndian: Bool) {
         var skipped = 0
         while buffer.readableBytes >= 8,
-            Self.readTag(buffer, at: buffer.readerIndex, bigEndian: bigEndian) == StructuralTag.sequenceDelimitation
+            HeaderWords(buffer).tag(bigEndian: bigEndian) == StructuralTag.sequenceDelimitation
         {
             consume(8, &buffer)
             skipped += 1
@@ -285,10 +317,10 @@ public struct DataSetTokenizer: Sendable {
         -> DataSetToken?
     {
         guard buffer.readableBytes >= 8 else { return nil }
-        let start = buffer.readerIndex
         let bigEndian = container.encoding.isBigEndian
-        let tag = Self.readTag(buffer, at: start, bigEndian: bigEndian)
-        let length = Self.readUInt32(buffer, at: start + 4, bigEndian: bigEndian)
+        let words = HeaderWords(buffer)
+        let tag = words.tag(bigEndian: bigEndian)
+        let length = words.uint32At4(bigEndian: bigEndian)
         switch tag {
         case StructuralTag.item:
             var end: Int?
@@ -319,9 +351,9 @@ public struct DataSetTokenizer: Sendable {
         -> DataSetToken?
     {
         guard buffer.readableBytes >= 8 else { return nil }
-        let start = buffer.readerIndex
-        let tag = Self.readTag(buffer, at: start, bigEndian: false)
-        let length = Self.readUInt32(buffer, at: start + 4, bigEndian: false)
+        let words = HeaderWords(buffer)
+        let tag = words.tag(bigEndian: false)
+        let length = words.uint32At4(bigEndian: false)
         switch tag {
         case StructuralTag.item:
             guard length != ElementHeader.undefinedLength else {
@@ -382,15 +414,15 @@ public struct DataSetTokenizer: Sendable {
     /// pydicom and DCMTK do: explicit VR data in an implicit VR data set, or the reverse.
     private mutating func checkVREncoding(_ buffer: ByteBuffer, declared: Encoding) -> Encoding {
         hasCheckedEncoding = true
-        let start = buffer.readerIndex
-        let looksExplicit = VR(firstByte: buffer.getByte(start + 4), secondByte: buffer.getByte(start + 5)) != nil
+        let words = HeaderWords(buffer)
+        let looksExplicit = VR(firstByte: words.byte4, secondByte: words.byte5) != nil
         guard looksExplicit != declared.isExplicitVR else { return declared }
-        let tag = Self.readTag(buffer, at: start, bigEndian: declared.isBigEndian)
+        let tag = words.tag(bigEndian: declared.isBigEndian)
         // Only trust the guess for a plausible first tag; delimiters and group 0000 prove nothing.
         guard !tag.isDelimiter, tag.group >= 0x0002 else { return declared }
         if looksExplicit {
             // An implicit length whose low bytes spell a VR would be an absurd first length (over 16 kB).
-            let implicitLength = Self.readUInt32(buffer, at: start + 4, bigEndian: declared.isBigEndian)
+            let implicitLength = words.uint32At4(bigEndian: declared.isBigEndian)
             guard implicitLength > 0x4000 else { return declared }
         }
         correctedVREncoding = true
@@ -421,23 +453,6 @@ public struct DataSetTokenizer: Sendable {
         tag == StructuralTag.pixelData
     }
 
-    @inline(__always)
-    private static func readTag(_ buffer: ByteBuffer, at index: Int, bigEndian: Bool) -> Tag {
-        Tag(
-            group: readUInt16(buffer, at: index, bigEndian: bigEndian),
-            element: readUInt16(buffer, at: index + 2, bigEndian: bigEndian))
-    }
-
-    @inline(__always)
-    private static func readUInt16(_ buffer: ByteBuffer, at index: Int, bigEndian: Bool) -> UInt16 {
-        buffer.getInteger(at: index, endianness: bigEndian ? .big : .little, as: UInt16.self) ?? 0
-    }
-
-    @inline(__always)
-    private static func readUInt32(_ buffer: ByteBuffer, at index: Int, bigEndian: Bool) -> UInt32 {
-        buffer.getInteger(at: index, endianness: bigEndian ? .big : .little, as: UInt32.self) ?? 0
-    }
-
     private static func hex(_ byte: UInt8) -> String {
         let digits = String(byte, radix: 16, uppercase: true)
         return byte < 0x10 ? "0" + digits : digits
@@ -460,9 +475,84 @@ public struct DataSetTokenizer: Sendable {
     }
 }
 
-extension ByteBuffer {
-    @inline(__always)
-    fileprivate func getByte(_ index: Int) -> UInt8 {
-        getInteger(at: index, as: UInt8.self) ?? 0
+/// Where the tokenizer puts whole primitive elements: into a data set being built, or out as tokens.
+protocol WholeElementSink {
+    /// Whether whole elements are inserted here; when false they are returned as `.element` tokens.
+    static var takesWholeElements: Bool { get }
+    mutating func insert(_ element: consuming DataElement) throws(DICOMParseError)
+}
+
+extension DataSetBuilder: WholeElementSink {
+    static var takesWholeElements: Bool { true }
+}
+
+/// For `DataSetTokenizer.next(_:)`: every element comes back as a token.
+private struct TokensOnly: WholeElementSink {
+    static var takesWholeElements: Bool { false }
+    func insert(_ element: consuming DataElement) {}
+}
+
+/// What reading at an element position produced.
+private enum ElementStep {
+    case needsMoreInput
+    /// A whole primitive element went into the sink.
+    case inserted
+    case token(DataSetToken)
+
+    init(_ token: DataSetToken?) {
+        if let token { self = .token(token) } else { self = .needsMoreInput }
     }
+}
+
+/// The first 12 bytes of an element, item or delimiter header (fewer at the end of input, the rest read as zeros),
+/// loaded in one access to the buffer: tag, then VR and lengths in either layout (PS3.5 §7.1.1-§7.1.3).
+private struct HeaderWords {
+    private let word0: UInt32
+    private let word1: UInt32
+    private let word2: UInt32
+
+    @inline(__always)
+    init(_ buffer: ByteBuffer) {
+        (word0, word1, word2) = buffer.withUnsafeReadableBytes { raw in
+            if raw.count >= 12 {
+                return (
+                    UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt32.self)),
+                    UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4, as: UInt32.self)),
+                    UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
+            }
+            var words: (UInt32, UInt32, UInt32) = (0, 0, 0)
+            withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw.prefix(12))) }
+            return (UInt32(littleEndian: words.0), UInt32(littleEndian: words.1), UInt32(littleEndian: words.2))
+        }
+    }
+
+    /// Bytes 0-3: group then element, each 16 bits in the data set's byte order.
+    @inline(__always)
+    func tag(bigEndian: Bool) -> Tag {
+        let group = UInt16(truncatingIfNeeded: word0)
+        let element = UInt16(truncatingIfNeeded: word0 >> 16)
+        return bigEndian
+            ? Tag(group: group.byteSwapped, element: element.byteSwapped) : Tag(group: group, element: element)
+    }
+
+    /// Byte 4: the first character of an explicit VR.
+    var byte4: UInt8 { UInt8(truncatingIfNeeded: word1) }
+
+    /// Byte 5: the second character of an explicit VR.
+    var byte5: UInt8 { UInt8(truncatingIfNeeded: word1 >> 8) }
+
+    /// Bytes 6-7: the 16-bit length of an explicit VR header.
+    @inline(__always)
+    func uint16At6(bigEndian: Bool) -> UInt16 {
+        let value = UInt16(truncatingIfNeeded: word1 >> 16)
+        return bigEndian ? value.byteSwapped : value
+    }
+
+    /// Bytes 4-7: the length of an implicit VR header, an item or a delimiter.
+    @inline(__always)
+    func uint32At4(bigEndian: Bool) -> UInt32 { bigEndian ? word1.byteSwapped : word1 }
+
+    /// Bytes 8-11: the 32-bit length of an explicit VR header with reserved bytes.
+    @inline(__always)
+    func uint32At8(bigEndian: Bool) -> UInt32 { bigEndian ? word2.byteSwapped : word2 }
 }

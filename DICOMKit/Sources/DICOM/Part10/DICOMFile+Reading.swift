@@ -31,7 +31,9 @@ extension DICOMFile {
         let streams = options.stopsBeforePixelData || options.bulkDataThreshold != nil
         var parser = Part10Parser(options: options, filePath: path)
         var buffer = ByteBuffer()
-        var chunkSize = streams ? 64 * 1024 : max(fileSize, 1)
+        // A header usually fits the first 16 KB (CT and MR: 2-20 KB); chunks then double, so that reading a
+        // long header or value costs a few reads, not one per chunk.
+        var chunkSize = streams ? 16 * 1024 : max(fileSize, 1)
         var position = 0
         while true {
             let isEndOfInput = position >= fileSize

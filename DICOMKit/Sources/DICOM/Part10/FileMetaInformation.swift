@@ -1,6 +1,6 @@
 public import DICOMCore
 import DICOMDictionary
-public import NIOCore
+import NIOCore
 
 /// Nuage's identity in the file meta information it writes (PS3.7 §D.3.3.2).
 public enum Implementation {

@@ -143,9 +143,7 @@ public struct Part10Parser: Sendable {
     }
 
     private mutating func metaTransferSyntax(_ buffer: ByteBuffer) throws(DICOMParseError) -> TransferSyntax {
-        guard let element = fileMetaInformation[.transferSyntaxUID],
-            let uid = try element.asciiStrings().first, !uid.isEmpty
-        else {
+        guard let uid = fileMetaInformation[.transferSyntaxUID]?.bytes.flatMap(Self.firstUID), !uid.isEmpty else {
             isTransferSyntaxDetected = true
             return Self.detectTransferSyntax(buffer)
         }
@@ -155,6 +153,18 @@ public struct Part10Parser: Sendable {
                 tagPath: [.transferSyntaxUID])
         }
         return syntax
+    }
+
+    /// The first value of a UI element, without its padding (PS3.5 §6.2): read straight from the bytes, since
+    /// every file needs its transfer syntax and the general text path splits and trims every value.
+    static func firstUID(_ bytes: ByteBuffer) -> String {
+        bytes.withUnsafeReadableBytes { raw in
+            var end = raw.firstIndex(of: UInt8(ascii: "\\")) ?? raw.count
+            while end > 0, raw[end - 1] == 0 || raw[end - 1] == UInt8(ascii: " ") { end -= 1 }
+            var start = 0
+            while start < end, raw[start] == UInt8(ascii: " ") { start += 1 }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: raw[start..<end]), as: UTF8.self)
+        }
     }
 
     /// For a data set with no transfer syntax: big endian when the first group only makes sense byte-swapped,
@@ -187,18 +197,18 @@ public struct Part10Parser: Sendable {
         _ builder: inout DataSetBuilder
     ) throws(DICOMParseError) -> Step {
         while true {
-            guard let token = try tokenizer.next(&buffer) else {
+            switch try tokenizer.next(&buffer, insertingElementsInto: &builder) {
+            case nil:
                 guard isEndOfInput else { return .needsMoreInput }
                 try tokenizer.finish(remaining: buffer)
                 return .finished(try makeFile(builder.finish(), stopped: false, tokenizer: tokenizer))
-            }
-            switch token {
-            case .elementHeader(let header) where options.stopsBeforePixelData && header.tag == StructuralTag.pixelData
+            case .elementHeader(let header)? where options.stopsBeforePixelData && header.tag == StructuralTag.pixelData
                 && tokenizer.tagPath.isEmpty:
                 return .finished(makeFile(builder.dataSet, stopped: true, tokenizer: tokenizer))
-            case .encapsulatedPixelDataStart where options.stopsBeforePixelData && tokenizer.tagPath == [StructuralTag.pixelData]:
+            case .encapsulatedPixelDataStart? where options.stopsBeforePixelData
+                && tokenizer.tagPath == [StructuralTag.pixelData]:
                 return .finished(makeFile(builder.dataSet, stopped: true, tokenizer: tokenizer))
-            case .elementHeader(let header):
+            case .elementHeader(let header)?:
                 if let path = referencesFile, let length = header.length {
                     let valueOffset = tokenizer.offset
                     let reference = BulkDataReference(
@@ -210,9 +220,9 @@ public struct Part10Parser: Sendable {
                     buffer.moveReaderIndex(forwardBy: inBuffer)
                     if skipped > inBuffer { return .skipInput(skipped - inBuffer) }
                 } else {
-                    try builder.append(token)
+                    try builder.append(.elementHeader(header))
                 }
-            default:
+            case let token?:
                 try builder.append(token)
             }
         }

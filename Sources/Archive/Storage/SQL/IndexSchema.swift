@@ -29,7 +29,8 @@ package struct IndexMigration: Sendable {
 /// (`QueryAttributeCatalogue`). Instants are microseconds since 1970 (BIGINT).
 package enum IndexSchema {
     package static let migrations: [IndexMigration] = [
-        IndexMigration(version: 1, identifier: "v1-index", statements: version1)
+        IndexMigration(version: 1, identifier: "v1-index", statements: version1),
+        IndexMigration(version: 2, identifier: "v2-directory", statements: DirectorySchema.version2),
     ]
 
     private static func version1(_ dialect: SQLDialect) -> [String] {

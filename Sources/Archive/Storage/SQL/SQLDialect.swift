@@ -62,6 +62,15 @@ package enum SQLDialect: Hashable, Sendable {
         }
     }
 
+    /// The current instant as microseconds since 1970 (how instants are stored), for SQL run without arguments
+    /// (migrations).
+    package var currentMicroseconds: String {
+        switch self {
+        case .sqlite: "CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)"
+        case .postgres: "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT)"
+        }
+    }
+
     /// A LIMIT clause without a limit, for an OFFSET alone (SQLite requires a LIMIT before OFFSET).
     package var unlimited: String {
         switch self {

@@ -28,3 +28,10 @@ extension SQLStatement {
         sql.hasPrefix("SELECT") || sql.hasPrefix("WITH")
     }
 }
+
+/// A backend's way of running programs: reads on any connection, writes in one transaction each.
+package protocol SQLProgramRunner: Sendable {
+    var dialect: SQLDialect { get }
+    func read<Program: SQLProgram>(_ program: Program) async throws -> Program.Output
+    func write<Program: SQLProgram>(_ program: Program) async throws -> Program.Output
+}
