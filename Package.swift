@@ -169,7 +169,7 @@ let package = Package(
         .testTarget(
             name: "WebServiceTests",
             dependencies: [
-                "WebService", "NuageServer", "Archive", "ArchiveSQLite",
+                "WebService", "NuageServer", "Archive", "ArchiveSQLite", "NuageTestSupport",
                 .product(name: "DICOMCore", package: "DICOMKit"),
                 .product(name: "DICOMDictionary", package: "DICOMKit"),
                 .product(name: "DICOM", package: "DICOMKit"),
