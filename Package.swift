@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .target(
@@ -103,6 +104,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // DIMSE over SwiftNIO: the DIMSEServer Service and the DIMSEClient around DICOMKit's sans-I/O DICOMNetwork.
+        .target(
+            name: "DICOMNetworkNIO",
+            dependencies: [
+                .product(name: "DICOMNetwork", package: "DICOMKit"),
+                .product(name: "DICOMCore", package: "DICOMKit"),
+                .product(name: "DICOM", package: "DICOMKit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "nuage",
             dependencies: [
@@ -113,7 +130,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-                "Archive", "ArchiveSQLite", "ArchivePostgres", "NuageServer",
+                .product(name: "DICOMNetwork", package: "DICOMKit"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                "Archive", "ArchiveSQLite", "ArchivePostgres", "NuageServer", "DICOMNetworkNIO",
             ],
             swiftSettings: swiftSettings
         ),
@@ -151,6 +170,21 @@ let package = Package(
                 .product(name: "DICOM", package: "DICOMKit"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DICOMNetworkNIOTests",
+            dependencies: [
+                "DICOMNetworkNIO",
+                .product(name: "DICOMNetwork", package: "DICOMKit"),
+                .product(name: "DICOMCore", package: "DICOMKit"),
+                .product(name: "DICOMDictionary", package: "DICOMKit"),
+                .product(name: "DICOM", package: "DICOMKit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "DICOM", targets: ["DICOM"]),
         .library(name: "DICOMJSON", targets: ["DICOMJSON"]),
         .library(name: "DICOMImaging", targets: ["DICOMImaging"]),
+        .library(name: "DICOMNetwork", targets: ["DICOMNetwork"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -65,6 +66,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // PS3.8 Upper Layer PDUs and state machine, DIMSE messages: sans-I/O (the sockets are DICOMNetworkNIO's).
+        .target(
+            name: "DICOMNetwork",
+            dependencies: ["DICOMCore", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         // `make bench` (scripts/bench): parse throughput. `make fuzz` (scripts/fuzz): libFuzzer, built with
         // -sanitize=fuzzer,address -DNUAGE_LIBFUZZER; a plain build of it only replays inputs.
         .executableTarget(
@@ -74,7 +81,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "DICOMFuzzer",
-            dependencies: ["DICOM", "DICOMCore", "DICOMJSON", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "DICOM", "DICOMCore", "DICOMJSON", "DICOMNetwork", .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "DICOMCoreTests", dependencies: ["DICOMCore"], swiftSettings: swiftSettings),
@@ -87,6 +96,11 @@ let package = Package(
         .testTarget(
             name: "DICOMImagingTests",
             dependencies: ["DICOMImaging", "DICOM", "DICOMCore", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DICOMNetworkTests",
+            dependencies: ["DICOMNetwork", "DICOMCore", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "DICOMJSONTests", dependencies: ["DICOMJSON", "DICOM"], swiftSettings: swiftSettings),

@@ -37,8 +37,8 @@ public struct ArchiveStorage: Sendable {
     public var cacheFolder: String { dataFolder + "/cache" }
 
     /// Opens the index and the blob store of the data folder, runs `body` with an archive over them and the
-    /// directory of the same database, and closes everything. The first use of an empty data folder creates it with
-    /// the tenant `default` (DESIGN §7); `body` is told whether the folder was new.
+    /// directory kept in the index's database, and closes everything. The first use of an empty data folder creates
+    /// it with the tenant `default` (DESIGN §7); `body` is told whether the folder was new.
     public func withArchive<Result: Sendable>(
         configuration: ArchiveConfiguration = ArchiveConfiguration(), logger: Logger,
         _ body: (ArchiveService, any DirectoryStore, _ isNew: Bool) async throws -> Result
@@ -60,8 +60,8 @@ public struct ArchiveStorage: Sendable {
         }
     }
 
-    /// Opens the index's database and runs `body` with its directory (tenants, AE titles, accounts, API keys), for
-    /// the commands that administer it; safe while a server uses the same database.
+    /// Opens the index's database and runs `body` with its directory (establishments, AE titles, accounts, API
+    /// keys), for the commands that administer it; safe while a server uses the same database.
     public func withDirectory<Result: Sendable>(
         logger: Logger, _ body: (any DirectoryStore) async throws -> Result
     ) async throws -> Result {

@@ -3,17 +3,14 @@ import Foundation
 import Logging
 import WebService
 
-/// What the first start of an empty archive sets up (DESIGN §7): the tenant `default` and an `admin` account
+/// What the first start of an empty archive sets up (DESIGN §7), besides the tenant `default` that opening the
+/// storage records: an `admin` account
 /// (service operator and administrator of `default`) whose password comes from `admin.password`
 /// (`NUAGE_ADMIN_PASSWORD`) or is generated and printed once, on standard error.
 enum FirstStart {
     static func prepare(
         directory: any DirectoryStore, adminPassword: String?, cost: PasswordHasher.Cost, logger: Logger
     ) async throws {
-        if try await directory.tenant(.defaultTenant) == nil {
-            try await directory.createTenant(TenantRecord(id: .defaultTenant, name: "Default establishment"))
-            logger.notice("created the tenant \"default\"")
-        }
         guard try await directory.users(tenant: nil).isEmpty else { return }
         let password = adminPassword ?? APIKeysPassword.generate()
         try await directory.saveUser(

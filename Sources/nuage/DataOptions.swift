@@ -82,17 +82,16 @@ struct DataOptions: ParsableArguments {
         return result
     }
 
+    /// Opens the index's database and runs `body` with its directory (see `ArchiveStorage.withDirectory`).
+    func withDirectory<Result: Sendable>(_ body: (any DirectoryStore) async throws -> Result) async throws -> Result {
+        try await storage.withDirectory(logger: makeLogger(), body)
+    }
+
     /// The data folder and index these options name.
     var storage: ArchiveStorage {
         ArchiveStorage(
             dataFolder: dataFolder, backend: backend == .postgres ? .postgres : .sqlite, postgresURL: postgresURL,
             postgresSchema: postgresSchema, ioThreads: ioThreads)
-    }
-
-    /// Opens the index's database and runs `body` with its directory (tenants, AE titles, accounts, API keys),
-    /// for the commands that administer it; safe while a server uses the same database.
-    func withDirectory<Result: Sendable>(_ body: (any DirectoryStore) async throws -> Result) async throws -> Result {
-        try await storage.withDirectory(logger: makeLogger(), body)
     }
 
     /// Every tenant with data in the folder, and `default`.

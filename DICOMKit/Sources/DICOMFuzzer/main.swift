@@ -1,5 +1,6 @@
-// The libFuzzer entry point for the data set and Part 10 parsers (ParserFuzzHarness) and, with
-// NUAGE_FUZZ_MODE=json in the environment, for the DICOM JSON decoder and encoders (JSONFuzzHarness).
+// The libFuzzer entry point for the data set and Part 10 parsers (ParserFuzzHarness) or, with NUAGE_FUZZ_MODE=json
+// in the environment, the DICOM JSON decoder and encoders (JSONFuzzHarness); in either mode, inputs that start with
+// 0xD1 go to the Upper Layer PDU decoder and state machine (NetworkFuzzHarness).
 //
 // Built by `scripts/fuzz` with `-sanitize=fuzzer,address -DNUAGE_LIBFUZZER`: libFuzzer's driver then runs here, and
 // a crash, trap, time-out or memory blow-up in `LLVMFuzzerTestOneInput` is a finding. SwiftPM links executables with
@@ -22,6 +23,10 @@ enum FuzzMode: String {
     }()
 
     func run(_ input: UnsafeRawBufferPointer) {
+        if input.first == NetworkFuzzHarness.marker {
+            NetworkFuzzHarness.run(input)
+            return
+        }
         switch self {
         case .parser: ParserFuzzHarness.run(input)
         case .json: JSONFuzzHarness.run(input)
