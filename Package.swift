@@ -76,6 +76,7 @@ let package = Package(
                 .product(name: "DICOMDictionary", package: "DICOMKit"),
                 .product(name: "DICOM", package: "DICOMKit"),
                 .product(name: "DICOMJSON", package: "DICOMKit"),
+                .product(name: "DICOMImaging", package: "DICOMKit"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -70,8 +70,12 @@ struct DICOMWebTests {
                 uri: path, method: .get, headers: fixture.headers(nil, [.accept: "multipart/related; type=\"application/dicom\"; transfer-syntax=1.2.840.10008.1.2.4.50"]))
             #expect(jpeg.status == .notAcceptable)
             #expect(jpeg.headers[.contentType] == "application/problem+json")
-            let rendered = try await client.execute(uri: path + "/rendered", method: .get, headers: fixture.headers())
-            #expect(rendered.status == .notAcceptable)
+            // Compressed syntaxes that DICOMImaging encodes are made on demand (RLE Lossless here).
+            let rle = try await client.execute(
+                uri: path, method: .get, headers: fixture.headers(nil, [.accept: "multipart/related; type=\"application/dicom\"; transfer-syntax=1.2.840.10008.1.2.5"]))
+            #expect(rle.status == .ok)
+            #expect(String(buffer: rle.body).contains("transfer-syntax=1.2.840.10008.1.2.5\r\n"))
+            #expect(try Self.parts(rle).first.map { String(buffer: $0).contains("1.2.840.10008.1.2.5") } == true)
         }
     }
 
@@ -120,9 +124,27 @@ struct DICOMWebTests {
             #expect(wado.status == .ok)
             #expect(wado.headers[.contentType] == "application/dicom")
             let jpeg = try await client.execute(
-                uri: "/wado?requestType=WADO&studyUID=\(Self.study)&seriesUID=\(Self.series)&objectUID=2.25.100.1.1",
+                uri: "/wado?requestType=WADO&studyUID=\(Self.study)&seriesUID=\(Self.series)&objectUID=2.25.100.1.1&frameNumber=2",
                 method: .get, headers: fixture.headers())
-            #expect(jpeg.status == .notAcceptable)
+            #expect(jpeg.status == .ok)
+            #expect(jpeg.headers[.contentType] == "image/jpeg")
+            #expect(jpeg.body.getBytes(at: jpeg.body.readerIndex, length: 2) == [0xFF, 0xD8])
+
+            let png = try await client.execute(
+                uri: instance + "/frames/3/rendered?viewport=2,2&window=100,200", method: .get,
+                headers: fixture.headers(nil, [.accept: "image/png"]))
+            #expect(png.status == .ok)
+            #expect(png.body.getBytes(at: png.body.readerIndex + 1, length: 3) == Array("PNG".utf8))
+            let thumbnail = try await client.execute(
+                uri: "/dicomweb/studies/\(Self.study)/series/\(Self.series)/thumbnail", method: .get, headers: fixture.headers())
+            #expect(thumbnail.status == .ok)
+            #expect(thumbnail.headers[.contentType] == "image/jpeg")
+            for bad in ["/rendered?viewport=0,5", "/rendered?window=a,b", "/rendered?quality=500", "/frames/9/rendered"] {
+                let refused = try await client.execute(uri: instance + bad, method: .get, headers: fixture.headers())
+                #expect(refused.status.code / 100 == 4, "\(bad): \(refused.status)")
+            }
+            let gif = try await client.execute(uri: instance + "/rendered", method: .get, headers: fixture.headers(nil, [.accept: "image/gif"]))
+            #expect(gif.status == .notAcceptable)
         }
     }
 

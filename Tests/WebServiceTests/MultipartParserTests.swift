@@ -1,4 +1,5 @@
 import NIOCore
+import NuageTestSupport
 import Testing
 import WebService
 
@@ -65,6 +66,47 @@ struct MultipartParserTests {
         }
     }
 
+    /// Hostile input: random mutations of a valid body, fed in random chunks, end in events or a `MultipartError`,
+    /// never a crash, a hang or unbounded buffering (a deterministic generator, so a failure replays).
+    @Test func mutatedBodiesNeverCrash() throws {
+        var generator = SplitMix(seed: 0x5EED)
+        let valid = Array(Self.body.utf8)
+        var refused = 0
+        for _ in 0..<2000 {
+            var bytes = valid
+            for _ in 0..<Int(generator.next() % 6) {
+                let position = Int(generator.next() % UInt64(bytes.count))
+                switch generator.next() % 3 {
+                case 0: bytes[position] = UInt8(truncatingIfNeeded: generator.next())
+                case 1: bytes.remove(at: position)
+                default: bytes.insert(contentsOf: Array("\r\n--XyZ".utf8).prefix(Int(generator.next() % 8)), at: position)
+                }
+            }
+            guard var parser = MultipartParser(boundary: "XyZ", maximumHeaderBytes: 64) else { return }
+            var input = ByteBuffer()
+            var pending = ByteBuffer(bytes: bytes)
+            var steps = 0
+            do {
+                while steps < 10_000 {
+                    steps += 1
+                    let isFinal = pending.readableBytes == 0
+                    if try parser.next(&input, isFinal: isFinal) != nil { continue }
+                    if isFinal { break }
+                    if var chunk = pending.readSlice(length: min(1 + Int(generator.next() % 9), pending.readableBytes)) {
+                        input.discardReadBytes()
+                        input.writeBuffer(&chunk)
+                    }
+                    #expect(input.readableBytes <= 64 + 16)
+                }
+            } catch {
+                refused += 1  // the parser throws MultipartError only (typed throws)
+            }
+            #expect(steps < 10_000)
+        }
+        // The mutations reach both outcomes: some bodies still parse, others are refused.
+        #expect(refused > 0 && refused < 2000)
+    }
+
     @Test func boundaryLengthIsBounded() {
         #expect(MultipartParser(boundary: "") == nil)
         #expect(MultipartParser(boundary: String(repeating: "b", count: 71)) == nil)
@@ -97,3 +139,4 @@ struct MediaTypeTests {
         #expect(MediaType(parsing: "garbage").type.isEmpty)
     }
 }
+

@@ -2,6 +2,7 @@ import Archive
 import DICOM
 import DICOMCore
 import DICOMDictionary
+import DICOMImaging
 import DICOMJSON
 import Hummingbird
 import NIOCore
@@ -58,13 +59,13 @@ extension DICOMWebService {
             status: .ok, headers: [.contentType: writer.contentType(type: "application/dicom")], body: body)
     }
 
-    /// The instance re-encoded in another uncompressed syntax (whole in memory: native pixel data is rewritten).
+    /// The instance re-encoded in another transfer syntax (whole in memory): pixel data decoded and encoded by
+    /// DICOMImaging's `Transcoder`, the rest rewritten by the toolkit's writer.
     static func converted(
         _ instance: StoredInstance, to syntax: TransferSyntax, archive: ArchiveService, access: AccessContext
     ) async throws -> ByteBuffer {
-        var file = try DICOMFile(bytes: try await archive.content(of: instance, context: access))
-        file.transferSyntax = syntax
-        return try file.encoded()
+        let file = try DICOMFile(bytes: try await archive.content(of: instance, context: access))
+        return try Transcoder.transcode(file, to: syntax).encoded()
     }
 
     /// WADO-RS metadata (§10.4.1.1.2): DICOM JSON of every instance, bulk values as BulkDataURIs; a series comes from
@@ -202,7 +203,7 @@ extension DICOMWebService {
     }
 
     /// The whole Part 10 file of the instance the path names (404 when the caller cannot see it).
-    private func instanceFile(_ path: PathUIDs, access: AccessContext) async throws -> DICOMFile {
+    func instanceFile(_ path: PathUIDs, access: AccessContext) async throws -> DICOMFile {
         guard let sopInstanceUID = path.instance else { throw Problem.notFound() }
         let selector = InstanceSelector.instance(
             studyInstanceUID: path.study, seriesInstanceUID: path.series, sopInstanceUID: sopInstanceUID)
@@ -233,7 +234,15 @@ extension DICOMWebService {
         let contentTypes = (parameters["contentType"].map(String.init) ?? "image/jpeg").split(separator: ",")
             .map { MediaType(parsing: $0) }
         guard contentTypes.contains(where: { $0.essence == "application/dicom" }) else {
-            throw Self.renderingUnavailable
+            guard let image = contentTypes.first(where: { $0.essence == "image/jpeg" || $0.essence == "image/png" })
+            else { throw Problem.notAcceptable("contentType: application/dicom, image/jpeg or image/png") }
+            let frame = parameters["frameNumber"].map { Int($0) } ?? 1
+            guard let frame, frame >= 1 else { throw Problem.badRequest("frameNumber is a positive integer") }
+            let path = PathUIDs(study: uids[0], series: uids[1], instance: uids[2])
+            let file = try await instanceFile(path, access: access)
+            let rendered = try ImageRenderer(dataSet: file.dataSet, transferSyntax: file.transferSyntax)
+                .render(RenderParameters(frame: frame - 1))
+            return try Self.imageResponse(rendered, format: image.essence, quality: parameters["imageQuality"])
         }
         let transfer: DICOMTransferRequest =
             if let syntax = parameters["transferSyntax"].map(String.init) {

@@ -58,17 +58,21 @@ public struct DICOMWebService: Sendable {
         for path in ["studies/:study", "studies/:study/series/:series", "studies/:study/series/:series/instances/:instance"] {
             root.get(RouterPath(path)) { request, context in try await self.retrieve(request, context) }
             root.get(RouterPath(path + "/metadata")) { request, context in try await self.metadata(request, context) }
-            for rendered in ["rendered", "thumbnail"] {
-                root.get(RouterPath(path + "/" + rendered)) { _, _ -> Response in throw Self.renderingUnavailable }
-            }
+            root.get(RouterPath(path + "/thumbnail")) { request, context in try await self.thumbnail(request, context) }
             root.delete(RouterPath(path)) { request, context in try await self.delete(request, context) }
         }
         let instance = "studies/:study/series/:series/instances/:instance"
         root.get(RouterPath(instance + "/frames/:frames")) { request, context in try await self.frames(request, context) }
-        for rendered in ["rendered", "thumbnail"] {
-            root.get(RouterPath(instance + "/frames/:frames/" + rendered)) { _, _ -> Response in
-                throw Self.renderingUnavailable
+        for rendered in [instance + "/rendered", instance + "/frames/:frames/rendered"] {
+            root.get(RouterPath(rendered)) { request, context in try await self.rendered(request, context) }
+        }
+        for rendered in ["studies/:study/rendered", "studies/:study/series/:series/rendered"] {
+            root.get(RouterPath(rendered)) { _, _ -> Response in
+                throw Problem.notAcceptable("rendered studies and series are not offered: render their instances")
             }
+        }
+        root.get(RouterPath(instance + "/frames/:frames/thumbnail")) { request, context in
+            try await self.thumbnail(request, context)
         }
         root.get(RouterPath(instance + "/bulkdata/:tag")) { request, context in try await self.bulkData(request, context) }
 
@@ -80,14 +84,17 @@ public struct DICOMWebService: Sendable {
         router.get("wado") { request, context in try await self.wadoURI(request, context) }
     }
 
-    static let renderingUnavailable = Problem.notAcceptable(
-        "rendered media types are not available yet: this archive serves application/dicom, metadata and frames")
-
     /// The UIDs of the path, checked: the study, series and instance named by the route, as far as it goes.
     struct PathUIDs {
         var study: String?
         var series: String?
         var instance: String?
+
+        init(study: String?, series: String?, instance: String?) {
+            self.study = study
+            self.series = series
+            self.instance = instance
+        }
 
         init(_ context: WebContext) throws {
             study = try Self.uid(context, "study")

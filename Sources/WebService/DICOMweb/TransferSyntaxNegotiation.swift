@@ -1,14 +1,15 @@
 import Archive
 import DICOMCore
+import DICOMImaging
 
 /// What a WADO-RS client accepts for `application/dicom` parts, from its Accept header (PS3.18 §8.7.3.5.2), and
 /// what that means for each stored instance.
 enum DICOMTransferRequest: Hashable, Sendable {
     /// `transfer-syntax=*`: the stored bytes, whatever their syntax.
     case asStored
-    /// No transfer-syntax parameter: Explicit VR Little Endian (§8.7.3.5.2's default) for uncompressed instances,
-    /// the stored bytes for compressed ones (a decision of ours: a viewer that sent no parameter gets the image
-    /// rather than a 406 while no codec can decompress).
+    /// No transfer-syntax parameter: Explicit VR Little Endian (§8.7.3.5.2's default) when the stored syntax can be
+    /// decoded, the stored bytes otherwise (a decision of ours: a viewer that sent no parameter gets the image rather
+    /// than a 406 for a syntax no codec here decodes, MPEG say).
     case preferred
     /// One syntax by UID.
     case specific(TransferSyntax)
@@ -44,13 +45,15 @@ enum DICOMTransferRequest: Hashable, Sendable {
         case .asStored:
             return nil
         case .preferred:
-            guard let stored, stored.isNative, stored != .explicitVRLittleEndian else { return nil }
+            guard let stored, stored != .explicitVRLittleEndian,
+                Transcoder.canTranscode(from: stored, to: .explicitVRLittleEndian)
+            else { return nil }
             return .explicitVRLittleEndian
         case .specific(let wanted):
             if wanted.uid.rawValue == storedUID { return nil }
-            guard let stored, stored.isNative, wanted.isNative else {
+            guard let stored, Transcoder.canTranscode(from: stored, to: wanted) else {
                 throw Problem.notAcceptable(
-                    "the instance is stored as \(storedUID) and cannot be converted to \(wanted.uid.rawValue) yet")
+                    "the instance is stored as \(storedUID) and cannot be converted to \(wanted.uid.rawValue)")
             }
             return wanted
         }

@@ -1,4 +1,5 @@
 import Archive
+import DICOMImaging
 import Foundation
 public import Hummingbird
 import Logging
@@ -83,6 +84,13 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return .badRequest(multipart.description)
         case let invalid as InvalidMatchValue:
             return .badRequest(invalid.description)
+        case let pixel as PixelDataError:
+            switch pixel.code {
+            case .invalidParameter: return .badRequest(pixel.description)
+            case .frameOutOfRange: return .notFound(pixel.description)
+            case .unsupportedTransferSyntax, .unsupportedLayout: return .notAcceptable(pixel.description)
+            default: return Problem(.internalServerError, "the stored pixel data cannot be decoded")
+            }
         case let http as any HTTPResponseError:
             return Problem(http.status, http.status.reasonPhrase)
         default:

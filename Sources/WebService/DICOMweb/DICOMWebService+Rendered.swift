@@ -1,0 +1,90 @@
+import Archive
+import DICOM
+import DICOMCore
+import DICOMImaging
+import Hummingbird
+import NIOCore
+
+extension DICOMWebService {
+    /// WADO-RS rendered resources (PS3.18 §10.4.1.1.4) of an instance or of one of its frames: image/jpeg (the
+    /// default) or image/png, with the `window`, `viewport` and `quality` query parameters (§8.3.5.1). A multi-frame
+    /// instance renders its first frame (its first listed frame for the frames resource).
+    func rendered(_ request: Request, _ context: WebContext) async throws -> Response {
+        let access = try context.requireAccess()
+        let path = try PathUIDs(context)
+        let format = try Self.renderedFormat(request)
+        var parameters = try Self.renderParameters(request)
+        if let frames = context.parameters.get("frames") {
+            guard let first = frames.split(separator: ",").first.flatMap({ Int($0) }), first >= 1 else {
+                throw Problem.badRequest("frame numbers are positive integers separated by commas")
+            }
+            parameters.frame = first - 1
+        }
+        let file = try await instanceFile(path, access: access)
+        let image = try ImageRenderer(dataSet: file.dataSet, transferSyntax: file.transferSyntax).render(parameters)
+        return try Self.imageResponse(image, format: format, quality: request.uri.queryParameters["quality"])
+    }
+
+    /// WADO-RS thumbnails (§10.4.1.1.4 "thumbnail"): of the instance, or of the middle instance of a series or
+    /// study, fitted in 128×128 (or `viewport`).
+    func thumbnail(_ request: Request, _ context: WebContext) async throws -> Response {
+        let access = try context.requireAccess()
+        let format = try Self.renderedFormat(request)
+        guard let selector = try PathUIDs(context).selector else { throw Problem.notFound() }
+        let instances = try await archive.instances(selector, context: access)
+        guard !instances.isEmpty else { throw Problem.notFound("no such study, series or instance") }
+        let representative = instances[instances.count / 2]
+        let file = try DICOMFile(bytes: try await archive.content(of: representative, context: access))
+        let renderer = try ImageRenderer(dataSet: file.dataSet, transferSyntax: file.transferSyntax)
+        let parameters = try Self.renderParameters(request)
+        let image =
+            if let viewport = parameters.viewport {
+                try renderer.render(RenderParameters(frame: renderer.pixelData.numberOfFrames / 2, viewport: viewport))
+            } else {
+                try renderer.thumbnail()
+            }
+        return try Self.imageResponse(image, format: format, quality: nil)
+    }
+
+    /// The image type the Accept header asks for: JPEG unless it admits PNG and not JPEG; 406 for anything else.
+    static func renderedFormat(_ request: Request) throws -> String {
+        for entry in MediaType.acceptList(request.headers[.accept]) {
+            if entry.admits("image", "jpeg") { return "image/jpeg" }
+            if entry.admits("image", "png") { return "image/png" }
+        }
+        throw Problem.notAcceptable("rendered images are served as image/jpeg or image/png")
+    }
+
+    /// PS3.18 §8.3.5.1: `window=center,width[,function]`, `viewport=width,height`.
+    static func renderParameters(_ request: Request) throws -> RenderParameters {
+        let query = request.uri.queryParameters
+        var parameters = RenderParameters()
+        if let window = query["window"] {
+            let fields = window.split(separator: ",").map(String.init)
+            guard (2...3).contains(fields.count), let center = Double(fields[0]), let width = Double(fields[1]) else {
+                throw Problem.badRequest("window is center,width[,function]")
+            }
+            let function = fields.count == 3 ? VOIWindow.Function(rawValue: fields[2].uppercased()) : .linear
+            guard let function else { throw Problem.badRequest("window function: linear, linear_exact or sigmoid") }
+            parameters.window = try VOIWindow(center: center, width: width, function: function)
+        }
+        if let viewport = query["viewport"] {
+            let sides = viewport.split(separator: ",").compactMap { Int($0) }
+            guard sides.count == 2 else { throw Problem.badRequest("viewport is width,height") }
+            parameters.viewport = try Viewport(width: sides[0], height: sides[1])
+        }
+        return parameters
+    }
+
+    static func imageResponse(_ image: RenderedImage, format: String, quality: Substring?) throws -> Response {
+        let body: ByteBuffer
+        if format == "image/png" {
+            body = try image.pngData()
+        } else {
+            let level = quality.map { Int($0) } ?? 90
+            guard let level, (1...100).contains(level) else { throw Problem.badRequest("quality is 1 to 100") }
+            body = try image.jpegData(quality: level)
+        }
+        return Response(status: .ok, headers: [.contentType: format], body: .init(byteBuffer: body))
+    }
+}
