@@ -51,12 +51,24 @@ final class AssociationCore: Sendable {
             case .send(let pdu): try await outbound.write(pdu)
             case .startARTIM: startARTIM()
             case .stopARTIM: stopARTIM()
-            case .closeTransport: channel.close(promise: nil)
+            case .closeTransport: Self.closeAfterPendingWrites(channel)
             case .openTransport: break  // The client opens the connection before its first event.
             default: indications.append(action)
             }
         }
         return indications
+    }
+
+    /// Closes the connection once the bytes written before (an A-ABORT, an A-RELEASE-RP) have reached the socket:
+    /// NIO fails the writes still pending when a channel closes, and a peer must see the abort (PS3.8 §9.2.2).
+    private static func closeAfterPendingWrites(_ channel: any Channel) {
+        channel.eventLoop.execute {
+            guard
+                let encoder = try? channel.pipeline.syncOperations.context(
+                    handlerType: MessageToByteHandler<PDUFrameEncoder>.self)
+            else { return channel.close(promise: nil) }
+            encoder.writeAndFlush(NIOAny(ByteBuffer())).whenComplete { _ in channel.close(promise: nil) }
+        }
     }
 
     /// Sends a DIMSE message: its command, then its data set (if any) from `dataSet`, cut to the peer's maximum.

@@ -124,8 +124,14 @@ import Testing
 
     @Test func silentPeersAreClosedByTheARTIMAndIdleTimers() async throws {
         let provider = RecordingProvider(directory: try makeTemporaryDirectory("timers"))
-        // ARTIM 1 s (withServer), idle 3 s: which timer closed a connection shows in when it closed.
-        try await withServer(provider, configure: { $0.idleTimeout = .seconds(3) }) { port in
+        // ARTIM 1 s, idle 3 s: which timer closed a connection shows in when it closed.
+        try await withServer(
+            provider,
+            configure: {
+                $0.artimTimeout = .seconds(1)
+                $0.idleTimeout = .seconds(3)
+            }
+        ) { port in
             let clock = ContinuousClock()
             // Nothing sent: the ARTIM timer closes the connection without a word, before the idle timer would.
             var start = clock.now
@@ -204,7 +210,7 @@ struct AsyncArray<Element>: AsyncSequence {
     @Test func inFlightAssociationFinishesAndNewOnesAreRefused() async throws {
         let provider = RecordingProvider(directory: try makeTemporaryDirectory("shutdown"))
         let server = try DIMSEServer(
-            configuration: DIMSEServerConfiguration(host: "127.0.0.1", port: 0, artimTimeout: .seconds(1)), provider: provider,
+            configuration: DIMSEServerConfiguration(host: "127.0.0.1", port: 0, artimTimeout: .seconds(10)), provider: provider,
             logger: testLogger)
         let group = ServiceGroup(services: [server], gracefulShutdownSignals: [], logger: testLogger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in

@@ -72,7 +72,7 @@ func withServer<Provider: DIMSEServiceProvider, Result: Sendable>(
     _ provider: Provider, configure: (inout DIMSEServerConfiguration) -> Void = { _ in },
     _ body: @escaping @Sendable (Int) async throws -> Result
 ) async throws -> Result {
-    var configuration = DIMSEServerConfiguration(host: "127.0.0.1", port: 0, artimTimeout: .seconds(1))
+    var configuration = DIMSEServerConfiguration(host: "127.0.0.1", port: 0, artimTimeout: .seconds(10))
     configure(&configuration)
     let server = try DIMSEServer(configuration: configuration, provider: provider, logger: testLogger)
     return try await withThrowingTaskGroup(of: Result?.self) { group in
