@@ -84,7 +84,9 @@ def start_orthanc(folder, move_port):
         "Name": "bench", "StorageDirectory": os.path.join(folder, "storage"),
         "IndexDirectory": os.path.join(folder, "index"), "HttpPort": http_port, "DicomPort": dicom_port,
         "DicomAet": "ORTHANC", "RemoteAccessAllowed": False, "AuthenticationEnabled": False,
-        "DicomCheckCalledAet": False, "DicomModalities": {"storescp": ["STORESCP", "127.0.0.1", move_port]},
+        "DicomCheckCalledAet": False, "DicomAlwaysAllowFind": True, "DicomAlwaysAllowMove": True,
+        "DicomAlwaysAllowGet": True,
+        "DicomModalities": {"storescp": ["STORESCP", "127.0.0.1", move_port], "bench": ["BENCH", "127.0.0.1", 104]},
         "Plugins": [], "StorageCompression": False, "DicomScpTimeout": 30,
     }
     path = os.path.join(folder, "orthanc.json")
