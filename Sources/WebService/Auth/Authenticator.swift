@@ -24,6 +24,9 @@ public struct Authenticator: Sendable {
         self.jwtKeys = jwtKeys
     }
 
+    /// A hash at the standard cost that no password is checked against for real (made once, on first use).
+    private static let decoyPasswordHash: String = (try? PasswordHasher.hash("decoy")) ?? ""
+
     static let challenge: HTTPFields = [.wwwAuthenticate: "Basic realm=\"nuage\", Bearer realm=\"nuage\""]
 
     static func unauthorized(_ detail: String) -> Problem {
@@ -67,6 +70,8 @@ public struct Authenticator: Sendable {
         let username = String(text[..<colon])
         let password = String(text[text.index(after: colon)...])
         guard let user = try await directory.user(named: username), !user.isDisabled else {
+            // The same scrypt work as for a wrong password, so that timing does not tell which user names exist.
+            _ = PasswordHasher.verify(password, against: Self.decoyPasswordHash)
             throw Self.unauthorized("invalid user name or password")
         }
         let fingerprint = APIKeys.sha256Hex("\(username)\u{0}\(password)\u{0}\(user.passwordHash)")
