@@ -7,11 +7,12 @@ import NuageServer
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the archive server (DICOMweb, admin API) until SIGTERM or SIGINT.",
+        abstract: "Run the archive server (DICOMweb, admin API, DICOM SCP) until SIGTERM or SIGINT.",
         discussion: """
             Configuration: a JSON file (--config, or NUAGE_CONFIG_FILE) and NUAGE_* environment variables, which \
             win; every key is in docs/configuration.md. With none, the embedded defaults: HTTP on port 8080, \
-            DICOMweb under /dicomweb, SQLite index and files in ./nuage-data. The first start creates the tenant \
+            DICOMweb under /dicomweb, DICOM on port 11112 as AE NUAGE, SQLite index and files in ./nuage-data. \
+            The first start creates the tenant \
             "default" and an "admin" account (password from NUAGE_ADMIN_PASSWORD, or generated and printed once).
             """
     )
