@@ -43,8 +43,10 @@ extension DICOMWebService {
             let keys = result.unmatchedKeys.map(\.hexString).joined(separator: ",")
             warnings.append("The following attributes were returned but not matched: \(keys)")
         }
-        for warning in warnings {
-            headers.append(HTTPField(name: HTTPField.Name("Warning")!, value: "299 nuage: \"\(warning)\""))
+        if let warningField = HTTPField.Name("Warning") {
+            for warning in warnings {
+                headers.append(HTTPField(name: warningField, value: "299 nuage: \"\(warning)\""))
+            }
         }
         let body = try DICOMJSONEncoder().encode(matches)
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
