@@ -39,7 +39,11 @@ public struct SQLiteIndexStore: IndexStore, SQLProgramRunner {
             try db.execute(sql: "PRAGMA cache_size = -\(cacheKibibytes)")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
-        self.pool = try DatabasePool(path: path, configuration: configuration)
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        // GRDB switches a pool's writer to `synchronous = NORMAL` when it enables WAL, after `prepareDatabase`:
+        // restore FULL, without which a commit can be lost to a power cut after `register` returned.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        self.pool = pool
         self.logger = logger
     }
 
@@ -138,6 +142,18 @@ public struct SQLiteIndexStore: IndexStore, SQLProgramRunner {
         }
     }
 
+    /// The SQLite `synchronous` setting of the connection that commits (2 is FULL), for tests.
+    package func writerSynchronousSetting() async throws -> Int {
+        try await pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    /// Statements with at most this many arguments are kept prepared on their connection and reused.
+    ///
+    /// Preparing costs more than running for the small statements of one registration or one lookup (parsing, and
+    /// GRDB's authorizer visiting every column). Statements with long IN lists or multi-row VALUES vary in shape with
+    /// the batch size; caching them would fill the (unbounded) cache with shapes seldom seen again.
+    private static let cachedStatementArgumentLimit = 32
+
     private static func run<Program: SQLProgram>(_ program: Program, in db: Database) throws -> Program.Output {
         var program = program
         var step = try program.start()
@@ -157,7 +173,9 @@ public struct SQLiteIndexStore: IndexStore, SQLProgramRunner {
     }
 
     private static func execute(_ statement: SQLStatement, in db: Database) throws -> [SQLRow] {
-        let prepared = try db.makeStatement(sql: statement.sql)
+        let prepared =
+            statement.arguments.count <= cachedStatementArgumentLimit
+            ? try db.cachedStatement(sql: statement.sql) : try db.makeStatement(sql: statement.sql)
         let arguments = StatementArguments(statement.arguments.map(\.databaseValue))
         guard statement.returnsRows else {
             try prepared.execute(arguments: arguments)
