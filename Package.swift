@@ -69,9 +69,19 @@ let package = Package(
         ),
         // DICOMweb (PS3.18) and the admin API as Hummingbird routes, and HTTP authentication → AccessContext.
         .target(
-            name: "WebService",
+            name: "Authentication",
             dependencies: [
                 "Archive",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "WebService",
+            dependencies: [
+                "Archive", "Authentication",
                 .product(name: "DICOMCore", package: "DICOMKit"),
                 .product(name: "DICOMDictionary", package: "DICOMKit"),
                 .product(name: "DICOM", package: "DICOMKit"),
@@ -91,7 +101,8 @@ let package = Package(
         .target(
             name: "NuageServer",
             dependencies: [
-                "Archive", "ArchiveSQLite", "ArchivePostgres", "WebService", "DICOMNetworkNIO", "DIMSEService",
+                "Archive", "ArchiveSQLite", "ArchivePostgres", "Authentication", "WebService", "DICOMNetworkNIO",
+                "DIMSEService",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -125,7 +136,7 @@ let package = Package(
         .target(
             name: "DIMSEService",
             dependencies: [
-                "Archive", "DICOMNetworkNIO",
+                "Archive", "Authentication", "DICOMNetworkNIO",
                 .product(name: "DICOMNetwork", package: "DICOMKit"),
                 .product(name: "DICOMImaging", package: "DICOMKit"),
                 .product(name: "DICOMCore", package: "DICOMKit"),
@@ -195,7 +206,7 @@ let package = Package(
         .testTarget(
             name: "DIMSEServiceTests",
             dependencies: [
-                "DIMSEService", "DICOMNetworkNIO", "Archive", "ArchiveSQLite", "NuageTestSupport",
+                "DIMSEService", "DICOMNetworkNIO", "Archive", "ArchiveSQLite", "Authentication", "NuageTestSupport",
                 .product(name: "DICOMNetwork", package: "DICOMKit"),
                 .product(name: "DICOMImaging", package: "DICOMKit"),
                 .product(name: "DICOMCore", package: "DICOMKit"),
@@ -236,7 +247,8 @@ let package = Package(
         .testTarget(
             name: "WebServiceTests",
             dependencies: [
-                "WebService", "NuageServer", "Archive", "ArchiveSQLite", "NuageTestSupport", "DICOMNetworkNIO",
+                "WebService", "NuageServer", "Archive", "ArchiveSQLite", "Authentication", "NuageTestSupport",
+                "DICOMNetworkNIO", "DIMSEService",
                 .product(name: "DICOMCore", package: "DICOMKit"),
                 .product(name: "DICOMDictionary", package: "DICOMKit"),
                 .product(name: "DICOM", package: "DICOMKit"),

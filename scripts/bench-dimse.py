@@ -70,6 +70,7 @@ def start_nuage(binary, folder, move_port):
     dicom_port, http_port = free_port(), free_port()
     data = os.path.join(folder, "data")
     run([binary, "ae", "add", "STORESCP", "--host", "127.0.0.1", "--port", str(move_port), "--data", data]).check_returncode()
+    run([binary, "ae", "add", "BENCH", "--data", data]).check_returncode()
     env = dict(PEER_ENV, NUAGE_DATA_FOLDER=data, NUAGE_HTTP_PORT=str(http_port), NUAGE_DICOM_PORT=str(dicom_port),
                NUAGE_ADMIN_PASSWORD="bench-admin-password", NUAGE_LOG_LEVEL="warning")
     log = open(os.path.join(folder, "nuage.log"), "w")

@@ -1,4 +1,5 @@
 public import Archive
+public import Authentication
 import DICOM
 import DICOMCore
 public import DICOMNetwork
@@ -9,8 +10,9 @@ import NIOCore
 /// The archive's DIMSE SCP: verification, storage of every storage SOP class, and Patient Root and Study Root
 /// query/retrieve (FIND, MOVE, GET) at every level, over `ArchiveService` (PS3.4 Annexes A, B, C).
 ///
-/// An association's calling AE title names its establishment through the AE registry (`DirectoryStore`); every
-/// operation then runs with that establishment's `AccessContext`, so a modality stores into, and a PACS queries
+/// An association's calling AE title names its establishment through the AE registry (`DirectoryStore`), or a
+/// verified user identity does (PS3.7 D.3.3.7: user name and passcode, or a JWT); every operation then runs with
+/// that establishment's `AccessContext`, so a modality stores into, and a PACS queries
 /// and retrieves from, its own establishment only. C-MOVE sends only to destinations registered in the same
 /// establishment. Objects are stored as received (the transfer syntax the sender chose); retrieval sends them as
 /// stored, or converts them when the peer did not accept the stored syntax.
@@ -20,16 +22,21 @@ public struct ArchiveDIMSEProvider: DIMSEServiceProvider {
     private let archive: ArchiveService
     private let directory: any DirectoryStore
     private let configuration: DIMSEServiceConfiguration
+    private let credentials: CredentialVerifier?
     private let client: DIMSEClient
     private let logger: Logger
 
-    /// - Parameter client: opens the C-MOVE sub-operation associations.
+    /// - Parameters:
+    ///   - credentials: verifies user identities (user name and passcode, JWT); nil rejects every association that
+    ///     presents credentials, since they cannot be checked.
+    ///   - client: opens the C-MOVE sub-operation associations.
     public init(
-        archive: ArchiveService, directory: any DirectoryStore, configuration: DIMSEServiceConfiguration,
-        client: DIMSEClient, logger: Logger
+        archive: ArchiveService, directory: any DirectoryStore, credentials: CredentialVerifier?,
+        configuration: DIMSEServiceConfiguration, client: DIMSEClient, logger: Logger
     ) {
         self.archive = archive
         self.directory = directory
+        self.credentials = credentials
         self.configuration = configuration
         self.client = client
         self.logger = logger
@@ -50,6 +57,17 @@ public struct ArchiveDIMSEProvider: DIMSEServiceProvider {
                 metadata: ["dicom.called_ae": "\(request.calledAETitle)"])
             return .reject(AssociateReject(result: .permanent, reason: .serviceUser(.calledAETitleNotRecognized)))
         }
+        let user: AccessContext?
+        switch await verifiedUser(request.userIdentity, logger: logger) {
+        case .verified(let context): user = context
+        case .notVerified: user = nil
+        case .rejected: return .reject(AssociateReject(result: .permanent, reason: .serviceUser(.noReasonGiven)))
+        case .unavailable: return Self.congested
+        }
+        if configuration.requiresUserIdentity && user == nil {
+            logger.notice("association rejected: no verified user identity (dicom.requireUserIdentity)")
+            return .reject(AssociateReject(result: .permanent, reason: .serviceUser(.noReasonGiven)))
+        }
         let tenant: TenantID
         do {
             if let entity = try await directory.applicationEntity(title: calling) {
@@ -59,6 +77,9 @@ public struct ArchiveDIMSEProvider: DIMSEServiceProvider {
                         AssociateReject(result: .permanent, reason: .serviceUser(.callingAETitleNotRecognized)))
                 }
                 tenant = entity.tenant
+            } else if let user {
+                logger.info("unregistered calling AE title admitted by its verified user identity")
+                tenant = user.tenant
             } else if configuration.acceptsUnknownCallingAETitles {
                 logger.warning(
                     "accepting an unregistered calling AE title (register it with `nuage ae add`)",
@@ -70,14 +91,68 @@ public struct ArchiveDIMSEProvider: DIMSEServiceProvider {
             }
         } catch {
             logger.error("association rejected: the AE registry failed", metadata: ["nuage.error": "\(error)"])
-            return .reject(
-                AssociateReject(result: .transient, reason: .serviceProviderPresentation(.temporaryCongestion)))
+            return Self.congested
         }
-        let context = AccessContext(
+        let origin = "\(calling)@\(request.peerAddress)"
+        var context = AccessContext(
             tenant: tenant, principal: Principal(kind: .applicationEntity, identifier: calling), roles: [.modality],
-            purposeOfUse: .treatment, origin: "\(calling)@\(request.peerAddress)")
+            purposeOfUse: .treatment, origin: origin)
+        if let user {
+            guard user.tenant == tenant else {
+                logger.notice(
+                    "association rejected: the user belongs to another establishment than the calling AE title",
+                    metadata: ["nuage.user": "\(user.principal.identifier)"])
+                return .reject(AssociateReject(result: .permanent, reason: .serviceUser(.noReasonGiven)))
+            }
+            context = AccessContext(
+                tenant: tenant, principal: user.principal, roles: user.roles, purposeOfUse: .treatment, origin: origin)
+        }
+        // PS3.7 D.3.3.7: a positive response, when asked for, once the identity is verified; its server response is
+        // empty for the user name and JWT kinds.
+        let positiveResponse = user != nil && request.userIdentity?.positiveResponseRequested == true
         return .accept(
-            context, contexts: AssociationAcceptancePolicy(transferSyntaxes: ServiceClassSupport.transferSyntaxes))
+            context, contexts: AssociationAcceptancePolicy(transferSyntaxes: ServiceClassSupport.transferSyntaxes),
+            userIdentityResponse: positiveResponse ? ByteBuffer() : nil)
+    }
+
+    private static let congested = AssociationDecision<AccessContext>.reject(
+        AssociateReject(result: .transient, reason: .serviceProviderPresentation(.temporaryCongestion)))
+
+    private enum UserVerification {
+        case verified(AccessContext)
+        /// No identity, or a kind that proves nothing here (a bare user name) or that this SCP cannot check.
+        case notVerified
+        case rejected
+        case unavailable
+    }
+
+    /// Checks the A-ASSOCIATE-RQ's user identity (PS3.7 D.3.3.7): a user name with its passcode against the local
+    /// accounts, a JWT against the configured keys. Credentials that fail reject the association; a bare user name
+    /// (type 1), Kerberos and SAML assertions authenticate nobody and are only logged.
+    private func verifiedUser(_ identity: UserIdentityRequest?, logger: Logger) async -> UserVerification {
+        guard let identity else { return .notVerified }
+        do throws(AuthenticationFailure) {
+            switch identity.kind {
+            case .usernameAndPasscode:
+                guard let credentials else { throw AuthenticationFailure("user identities are not checked here") }
+                return .verified(try await credentials.password(identity.secondaryText, username: identity.primaryText))
+            case .jwt:
+                guard let credentials else { throw AuthenticationFailure("user identities are not checked here") }
+                return .verified(try await credentials.bearerToken(identity.primaryText))
+            case .username, .kerberos, .saml:
+                logger.info(
+                    "user identity not verified (a bare user name, or a kind this SCP does not check)",
+                    metadata: ["dicom.user_identity_type": "\(identity.kind.rawValue)"])
+                return .notVerified
+            }
+        } catch {
+            if error.isUnavailable {
+                logger.error("association rejected: the directory failed", metadata: ["nuage.error": "\(error)"])
+                return .unavailable
+            }
+            logger.notice("association rejected: user identity not verified", metadata: ["nuage.reason": "\(error)"])
+            return .rejected
+        }
     }
 
     /// The host of "host:port" or "[v6 address]:port".

@@ -1,4 +1,5 @@
 import Archive
+import Authentication
 import Foundation
 import Logging
 import WebService

@@ -1,4 +1,5 @@
 import Archive
+import Authentication
 import DICOMNetworkNIO
 import DIMSEService
 import Foundation
@@ -28,8 +29,8 @@ public enum NuageServer {
             try await FirstStart.prepare(
                 directory: directory, adminPassword: configuration.adminPassword, cost: configuration.web.passwordCost,
                 logger: logger)
-            let authenticator = Authenticator(
-                directory: directory, jwtKeys: try await jwtKeys(configuration))
+            let credentials = CredentialVerifier(directory: directory, jwtKeys: try await jwtKeys(configuration))
+            let authenticator = Authenticator(credentials: credentials)
             let cache = SeriesMetadataCache(folder: configuration.cachesMetadata ? configuration.storage.cacheFolder : nil)
             let router = WebRouter.make(
                 archive: archive, directory: directory, authenticator: authenticator, metadataCache: cache,
@@ -43,7 +44,8 @@ public enum NuageServer {
             var services: [any Service] = [http]
             if let dicom = configuration.dicom {
                 let provider = ArchiveDIMSEProvider(
-                    archive: archive, directory: directory, configuration: configuration.dicomService,
+                    archive: archive, directory: directory, credentials: credentials,
+                    configuration: configuration.dicomService,
                     client: DIMSEClient(logger: logger), logger: logger)
                 let server = try DIMSEServer(configuration: dicom, provider: provider, logger: logger)
                 services.append(server)

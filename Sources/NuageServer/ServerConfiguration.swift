@@ -5,6 +5,7 @@ public import DICOMNetworkNIO
 public import DIMSEService
 public import WebService
 import Archive
+import Authentication
 import NIOCore
 
 /// Everything `nuage serve` reads from its configuration: one JSON file (optional) and environment variables
@@ -123,8 +124,9 @@ public struct ServerConfiguration: Sendable {
             throw ConfigurationError(key: "dicom.unknownCallersTenant", reason: "a tenant id")
         }
         let service = DIMSEServiceConfiguration(
-            aeTitle: title, acceptsUnknownCallingAETitles: config.bool(forKey: "dicom.acceptUnknownCallers", default: true),
-            unknownCallersTenant: tenant, checksCalledAETitle: config.bool(forKey: "dicom.checkCalledAETitle", default: true))
+            aeTitle: title, acceptsUnknownCallingAETitles: config.bool(forKey: "dicom.acceptUnknownCallers", default: false),
+            unknownCallersTenant: tenant, checksCalledAETitle: config.bool(forKey: "dicom.checkCalledAETitle", default: true),
+            requiresUserIdentity: config.bool(forKey: "dicom.requireUserIdentity", default: false))
         guard config.bool(forKey: "dicom.enabled", default: true) else { return (nil, service) }
         let port = config.int(forKey: "dicom.port", default: 11112)
         guard (0...65535).contains(port) else { throw ConfigurationError(key: "dicom.port", reason: "0 to 65535") }

@@ -1,4 +1,5 @@
 public import Archive
+public import Authentication
 public import Hummingbird
 
 /// Settings of the HTTP service's routes.

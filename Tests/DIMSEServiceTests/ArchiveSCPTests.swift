@@ -1,5 +1,6 @@
 import Archive
 import ArchiveSQLite
+import Authentication
 import DICOM
 import DICOMCore
 import DICOMDictionary
@@ -241,6 +242,60 @@ struct ArchiveSCPTests {
     }
 }
 
+extension ArchiveSCPTests {
+    /// PS3.7 D.3.3.7 through storescu's `--user`/`--password`: a local account's password admits an association
+    /// (even from an unregistered AE title) into the account's establishment, with a positive response when asked;
+    /// a wrong password, or an account of another establishment than the calling AE's, is rejected.
+    @Test func userIdentityIsVerifiedAgainstLocalAccounts() async throws {
+        try await SCPFixture.with(acceptsUnknownCallers: false) { scp in
+            let hash = try PasswordHasher.hash("correct horse", cost: PasswordHasher.Cost(logRounds: 10))
+            try await scp.directory.createTenant(TenantRecord(id: .other, name: "Other"))
+            try await scp.directory.saveUser(
+                UserAccount(username: "tech", tenant: .other, roles: [.technologist], passwordHash: hash))
+            try await scp.directory.saveApplicationEntity(ApplicationEntity(title: "CT01", tenant: .defaultTenant))
+            let files = try scp.writeStudy(patientID: "PAT-U", study: "\(Synthetic.root).70", count: 2)
+            func storescu(_ title: String, _ identity: [String]) async throws -> (status: Int32, output: String) {
+                try await runProgram(
+                    DCMTK.storescu, ["-v", "-aet", title, "-aec", "NUAGE"] + identity + ["127.0.0.1", "\(scp.port)"] + files)
+            }
+
+            let admitted = try await storescu("WORKSTATION", ["-usr", "tech", "-pwd", "correct horse", "-rsp"])
+            #expect(admitted.status == 0, "\(admitted.output)")
+            #expect(!admitted.output.contains("Rejected"), "\(admitted.output)")
+            let stored = try await scp.archive.find(IndexQuery(level: .instance), context: scp.context(.other))
+            #expect(stored.matches.count == 2)
+            let elsewhere = try await scp.archive.find(IndexQuery(level: .instance), context: scp.context(.defaultTenant))
+            #expect(elsewhere.matches.isEmpty)
+
+            let wrongPassword = try await storescu("WORKSTATION", ["-usr", "tech", "-pwd", "battery staple"])
+            #expect(wrongPassword.status != 0)
+            #expect(wrongPassword.output.contains("Association Rejected"), "\(wrongPassword.output)")
+            let bareName = try await storescu("WORKSTATION", ["-usr", "tech"])
+            #expect(bareName.status != 0, "a bare user name proves nothing: the unknown AE title is rejected")
+            let otherEstablishment = try await storescu("CT01", ["-usr", "tech", "-pwd", "correct horse"])
+            #expect(otherEstablishment.status != 0, "\(otherEstablishment.output)")
+        }
+    }
+
+    @Test func requiredUserIdentityRejectsAssociationsWithoutOne() async throws {
+        try await SCPFixture.with(requiresUserIdentity: true) { scp in
+            try await scp.directory.saveApplicationEntity(ApplicationEntity(title: "CT01", tenant: .defaultTenant))
+            let hash = try PasswordHasher.hash("correct horse", cost: PasswordHasher.Cost(logRounds: 10))
+            try await scp.directory.saveUser(
+                UserAccount(username: "tech", tenant: .defaultTenant, roles: [.technologist], passwordHash: hash))
+            let anonymous = try await runProgram(
+                DCMTK.echoscu, ["-aet", "CT01", "-aec", "NUAGE", "127.0.0.1", "\(scp.port)"])
+            #expect(anonymous.status != 0)
+            let files = try scp.writeStudy(patientID: "PAT-R", study: "\(Synthetic.root).71", count: 1)
+            let identified = try await runProgram(
+                DCMTK.storescu,
+                ["-aet", "CT01", "-aec", "NUAGE", "-usr", "tech", "-pwd", "correct horse", "127.0.0.1", "\(scp.port)"]
+                    + files)
+            #expect(identified.status == 0, "\(identified.output)")
+        }
+    }
+}
+
 extension TenantID {
     static let other = TenantID(rawValue: "other") ?? .defaultTenant
 }
@@ -263,7 +318,8 @@ struct SCPFixture: Sendable {
     let port: Int
 
     static func with(
-        acceptsUnknownCallers: Bool = true, _ body: @escaping @Sendable (SCPFixture) async throws -> Void
+        acceptsUnknownCallers: Bool = true, requiresUserIdentity: Bool = false,
+        _ body: @escaping @Sendable (SCPFixture) async throws -> Void
     ) async throws {
         try await withTemporaryFolder { folder in
             try await BlockingIO.withBlockingIO(threads: 8) { io in
@@ -273,7 +329,9 @@ struct SCPFixture: Sendable {
                 let archive = ArchiveService(index: index, blobs: FileBlobStore(root: folder + "/blobs", io: io), io: io)
                 let provider = ArchiveDIMSEProvider(
                     archive: archive, directory: index.directory,
-                    configuration: DIMSEServiceConfiguration(acceptsUnknownCallingAETitles: acceptsUnknownCallers),
+                    credentials: CredentialVerifier(directory: index.directory),
+                    configuration: DIMSEServiceConfiguration(
+                        acceptsUnknownCallingAETitles: acceptsUnknownCallers, requiresUserIdentity: requiresUserIdentity),
                     client: DIMSEClient(logger: testLogger), logger: testLogger)
                 let server = try DIMSEServer(
                     configuration: DIMSEServerConfiguration(host: "127.0.0.1", port: 0), provider: provider,

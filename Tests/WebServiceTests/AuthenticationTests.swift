@@ -1,4 +1,5 @@
 import Archive
+import Authentication
 import Crypto
 import Foundation
 import HTTPTypes

@@ -1,8 +1,10 @@
 import Archive
+import Authentication
 import DICOM
 import DICOMCore
 import DICOMDictionary
 import DICOMNetworkNIO
+import DIMSEService
 import Foundation
 import Logging
 import NIOCore
@@ -25,7 +27,9 @@ struct CrossProtocolTests {
         let configuration = ServerConfiguration(
             storage: ArchiveStorage(dataFolder: folder + "/data", ioThreads: 4), httpHost: "127.0.0.1", httpPort: 0,
             web: WebServiceConfiguration(passwordCost: PasswordHasher.Cost(logRounds: 10)), adminPassword: Self.password,
-            dicom: DIMSEServerConfiguration(host: "127.0.0.1", port: dimsePort))
+            dicom: DIMSEServerConfiguration(host: "127.0.0.1", port: dimsePort),
+            // Admission is ArchiveSCPTests' subject: here the peers' AE titles need no registration.
+            dicomService: DIMSEServiceConfiguration(acceptsUnknownCallingAETitles: true))
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {

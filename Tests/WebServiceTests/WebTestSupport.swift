@@ -1,4 +1,5 @@
 import Archive
+import Authentication
 import DICOM
 import DICOMCore
 import DICOMDictionary

@@ -1,4 +1,5 @@
 public import Archive
+public import Authentication
 import Foundation
 public import Hummingbird
 

@@ -1,3 +1,4 @@
+import Authentication
 import Hummingbird
 import NIOCore
 

@@ -31,7 +31,7 @@ public enum APIKeys {
         PasswordHasher.constantTimeEqual(Array(sha256Hex(secret).utf8), Array(record.secretSHA256.utf8))
     }
 
-    static func sha256Hex(_ text: String) -> String {
+    package static func sha256Hex(_ text: String) -> String {
         SHA256.hash(data: Array(text.utf8)).map { byte in
             let hex = String(byte, radix: 16)
             return byte < 16 ? "0" + hex : hex
@@ -39,7 +39,7 @@ public enum APIKeys {
     }
 
     /// URL-safe random text (letters and digits only, so `_` stays the separator).
-    static func randomToken(bytes count: Int) -> String {
+    package static func randomToken(bytes count: Int) -> String {
         let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
         var generator = SystemRandomNumberGenerator()
         // 62 symbols: about 5.95 bits each; 8/5.95 symbols per requested byte of entropy.

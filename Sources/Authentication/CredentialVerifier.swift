@@ -1,0 +1,128 @@
+public import Archive
+public import Foundation
+public import JWTKit
+import Synchronization
+
+/// Checks credentials against the directory and the configured token keys, whatever carried them (an HTTP
+/// `Authorization` header, a DICOM A-ASSOCIATE-RQ's user identity), and turns them into an `AccessContext`
+/// (DESIGN §4).
+///
+/// Every failure is an `AuthenticationFailure` whose reason is for the log only: callers answer all of them alike, so
+/// that no answer tells whether an account exists. Verified passwords are remembered (a SHA-256 of the user name,
+/// the password and the stored hash) so that scrypt's cost is paid once per account and password, not per request.
+public struct CredentialVerifier: Sendable {
+    public let directory: any DirectoryStore
+    /// Keys that verify bearer JWTs; nil when JWTs are not accepted.
+    public let jwtKeys: JWTKeyCollection?
+    private let verifiedPasswords = VerifiedCredentials()
+
+    public init(directory: any DirectoryStore, jwtKeys: JWTKeyCollection? = nil) {
+        self.directory = directory
+        self.jwtKeys = jwtKeys
+    }
+
+    /// A hash at the standard cost that no password is checked against for real (made once, on first use).
+    private static let decoyPasswordHash: String = (try? PasswordHasher.hash("decoy")) ?? ""
+
+    /// The tenant and roles of an API key (`nuage_<id>_<secret>`) that exists, is not revoked and matches.
+    public func apiKey(_ text: String) async throws(AuthenticationFailure) -> AccessContext {
+        guard let (id, secret) = APIKeys.parse(text) else { throw AuthenticationFailure("malformed API key") }
+        guard let record = try await lookUp({ try await directory.apiKey(id: id) }), !record.isRevoked,
+            APIKeys.matches(secret, record)
+        else { throw AuthenticationFailure("invalid API key") }
+        return AccessContext(
+            tenant: record.tenant, principal: Principal(kind: .apiKey, identifier: record.id), roles: record.roles)
+    }
+
+    /// The tenant and roles of a local account whose password this is.
+    ///
+    /// An unknown or disabled user costs the same scrypt work as a wrong password: timing does not tell which user
+    /// names exist.
+    public func password(_ password: String, username: String) async throws(AuthenticationFailure) -> AccessContext {
+        guard let user = try await lookUp({ try await directory.user(named: username) }), !user.isDisabled else {
+            _ = PasswordHasher.verify(password, against: Self.decoyPasswordHash)
+            throw AuthenticationFailure("invalid user name or password")
+        }
+        let fingerprint = APIKeys.sha256Hex("\(username)\u{0}\(password)\u{0}\(user.passwordHash)")
+        if !verifiedPasswords.contains(fingerprint) {
+            guard PasswordHasher.verify(password, against: user.passwordHash) else {
+                throw AuthenticationFailure("invalid user name or password")
+            }
+            verifiedPasswords.insert(fingerprint)
+        }
+        return AccessContext(
+            tenant: user.tenant, principal: Principal(kind: .user, identifier: user.username), roles: user.roles)
+    }
+
+    /// The user, tenant and roles of a signed, unexpired JWT (RFC 7519) with Nuage's claims (`NuageClaims`).
+    public func bearerToken(_ token: String) async throws(AuthenticationFailure) -> AccessContext {
+        guard let jwtKeys else { throw AuthenticationFailure("bearer tokens are not accepted") }
+        let claims: NuageClaims
+        do {
+            claims = try await jwtKeys.verify(token, as: NuageClaims.self)
+        } catch {
+            throw AuthenticationFailure("invalid bearer token")
+        }
+        guard let tenant = TenantID(rawValue: claims.tenant) else {
+            throw AuthenticationFailure("the token's tenant claim is not a tenant id")
+        }
+        let roles = Set((claims.roles ?? []).compactMap(Role.init(rawValue:)))
+        return AccessContext(tenant: tenant, principal: Principal(kind: .user, identifier: claims.sub.value), roles: roles)
+    }
+
+    private func lookUp<Record>(_ body: () async throws -> Record?) async throws(AuthenticationFailure) -> Record? {
+        do {
+            return try await body()
+        } catch {
+            throw AuthenticationFailure("the directory could not be read: \(error)", isUnavailable: true)
+        }
+    }
+}
+
+/// Credentials that do not authenticate anyone; `reason` says why, for the log and never for the caller.
+public struct AuthenticationFailure: Error, Sendable, CustomStringConvertible {
+    public var reason: String
+    /// The directory could not be read: the credentials may be good (a 503 rather than a 401).
+    public var isUnavailable: Bool
+
+    public init(_ reason: String, isUnavailable: Bool = false) {
+        self.reason = reason
+        self.isUnavailable = isUnavailable
+    }
+
+    public var description: String { reason }
+}
+
+/// Digests of passwords verified against their stored hash (bounded: emptied at 4,096 entries).
+final class VerifiedCredentials: Sendable {
+    private let digests = Mutex<Set<String>>([])
+
+    func contains(_ digest: String) -> Bool { digests.withLock { $0.contains(digest) } }
+
+    func insert(_ digest: String) {
+        digests.withLock {
+            if $0.count >= 4096 { $0.removeAll() }
+            $0.insert(digest)
+        }
+    }
+}
+
+/// The claims Nuage reads from a bearer JWT: `sub` (the user), `exp` (required), `tenant` (the establishment's
+/// tenant id) and `roles` (Nuage role names; unknown ones are ignored).
+public struct NuageClaims: JWTPayload, Equatable {
+    public var sub: SubjectClaim
+    public var exp: ExpirationClaim
+    public var tenant: String
+    public var roles: [String]?
+
+    public init(sub: String, exp: Date, tenant: String, roles: [String]? = nil) {
+        self.sub = SubjectClaim(value: sub)
+        self.exp = ExpirationClaim(value: exp)
+        self.tenant = tenant
+        self.roles = roles
+    }
+
+    public func verify(using algorithm: some JWTAlgorithm) async throws {
+        try exp.verifyNotExpired()
+    }
+}
