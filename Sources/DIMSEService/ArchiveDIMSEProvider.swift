@@ -191,19 +191,29 @@ public struct ArchiveDIMSEProvider: DIMSEServiceProvider {
     ) async throws -> DIMSEStatus {
         guard let model = ServiceClassSupport.findModels[request.sopClassUID] else { return .sopClassNotSupported }
         let identifier: QueryIdentifier
-        let query: IndexQuery
+        var query: IndexQuery
         do {
             identifier = try QueryIdentifier(request.identifier, model: model)
             query = try identifier.indexQuery()
         } catch {
             throw DIMSEStatusError(error.status, comment: error.comment)
         }
+        // One match more than allowed tells that the answer would be cut.
+        query.limit = configuration.maximumFindResults + 1
         let result: IndexQueryResult
         do {
             result = try await archive.find(query, context: association.state)
         } catch {
             logger.error("C-FIND failed in the index", metadata: ["nuage.error": "\(error)"])
             throw DIMSEStatusError(.outOfResourcesUnableToCalculateMatches, comment: "the index could not answer")
+        }
+        guard result.matches.count <= configuration.maximumFindResults else {
+            // PS3.4 C.4.1.1.4 has no "partial" status: refuse (as dcm4chee does) rather than answer an arbitrary part.
+            logger.notice(
+                "C-FIND refused: too many matches", metadata: ["dicom.limit": "\(configuration.maximumFindResults)"])
+            throw DIMSEStatusError(
+                .outOfResources,
+                comment: "more than \(configuration.maximumFindResults) matches: narrow the query")
         }
         for match in result.matches {
             try await responses.send(identifier.response(for: match, retrieveAETitle: configuration.aeTitle))

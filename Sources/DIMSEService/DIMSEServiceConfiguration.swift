@@ -16,16 +16,20 @@ public struct DIMSEServiceConfiguration: Sendable {
     /// Whether every association must present a verified user identity (user name and passcode, or a JWT). When
     /// false, an identity is verified when presented (and the association rejected if it fails) but not required.
     public var requiresUserIdentity: Bool
+    /// The most matches one C-FIND answers; a query matching more is refused with A700 (out of resources) and a
+    /// comment asking to narrow it, instead of a long, arbitrary part of the answer.
+    public var maximumFindResults: Int
 
     public init(
         aeTitle: String = "NUAGE", acceptsUnknownCallingAETitles: Bool = false,
         unknownCallersTenant: TenantID = .defaultTenant, checksCalledAETitle: Bool = true,
-        requiresUserIdentity: Bool = false
+        requiresUserIdentity: Bool = false, maximumFindResults: Int = 10_000
     ) {
         self.aeTitle = aeTitle
         self.acceptsUnknownCallingAETitles = acceptsUnknownCallingAETitles
         self.unknownCallersTenant = unknownCallersTenant
         self.checksCalledAETitle = checksCalledAETitle
         self.requiresUserIdentity = requiresUserIdentity
+        self.maximumFindResults = max(1, maximumFindResults)
     }
 }

@@ -123,10 +123,13 @@ public struct ServerConfiguration: Sendable {
         guard let tenant = TenantID(rawValue: tenantName) else {
             throw ConfigurationError(key: "dicom.unknownCallersTenant", reason: "a tenant id")
         }
+        let findLimit = config.int(forKey: "dicom.maxFindResults", default: 10_000)
+        guard findLimit > 0 else { throw ConfigurationError(key: "dicom.maxFindResults", reason: "positive") }
         let service = DIMSEServiceConfiguration(
             aeTitle: title, acceptsUnknownCallingAETitles: config.bool(forKey: "dicom.acceptUnknownCallers", default: false),
             unknownCallersTenant: tenant, checksCalledAETitle: config.bool(forKey: "dicom.checkCalledAETitle", default: true),
-            requiresUserIdentity: config.bool(forKey: "dicom.requireUserIdentity", default: false))
+            requiresUserIdentity: config.bool(forKey: "dicom.requireUserIdentity", default: false),
+            maximumFindResults: findLimit)
         guard config.bool(forKey: "dicom.enabled", default: true) else { return (nil, service) }
         let port = config.int(forKey: "dicom.port", default: 11112)
         guard (0...65535).contains(port) else { throw ConfigurationError(key: "dicom.port", reason: "0 to 65535") }

@@ -277,6 +277,28 @@ extension ArchiveSCPTests {
         }
     }
 
+    /// A C-FIND matching more than `maximumFindResults` is refused (A700) rather than answered in part.
+    @Test func findMatchingTooMuchIsRefused() async throws {
+        try await SCPFixture.with(maximumFindResults: 2) { scp in
+            try await scp.store(
+                try scp.writeStudy(patientID: "PAT-F", study: "\(Synthetic.root).72", count: 3), callingAETitle: "CT01")
+            func findscu(_ level: String) async throws -> (status: Int32, output: String) {
+                try await runProgram(
+                    DCMTK.findscu,
+                    [
+                        "-v", "-aet", "PACS", "-aec", "NUAGE", "-S", "-k", "QueryRetrieveLevel=\(level)", "-k",
+                        "StudyInstanceUID=\(Synthetic.root).72", "-k", "SeriesInstanceUID=\(Synthetic.root).72.1",
+                        "-k", "SOPInstanceUID", "127.0.0.1", "\(scp.port)",
+                    ])
+            }
+            let studies = try await findscu("STUDY")
+            #expect(studies.output.contains("Success"), "\(studies.output)")
+            let images = try await findscu("IMAGE")
+            #expect(images.output.contains("Refused: OutOfResources"), "\(images.output)")
+            #expect(!images.output.contains("Pending"), "\(images.output)")
+        }
+    }
+
     @Test func requiredUserIdentityRejectsAssociationsWithoutOne() async throws {
         try await SCPFixture.with(requiresUserIdentity: true) { scp in
             try await scp.directory.saveApplicationEntity(ApplicationEntity(title: "CT01", tenant: .defaultTenant))
@@ -318,7 +340,7 @@ struct SCPFixture: Sendable {
     let port: Int
 
     static func with(
-        acceptsUnknownCallers: Bool = true, requiresUserIdentity: Bool = false,
+        acceptsUnknownCallers: Bool = true, requiresUserIdentity: Bool = false, maximumFindResults: Int = 10_000,
         _ body: @escaping @Sendable (SCPFixture) async throws -> Void
     ) async throws {
         try await withTemporaryFolder { folder in
@@ -331,7 +353,8 @@ struct SCPFixture: Sendable {
                     archive: archive, directory: index.directory,
                     credentials: CredentialVerifier(directory: index.directory),
                     configuration: DIMSEServiceConfiguration(
-                        acceptsUnknownCallingAETitles: acceptsUnknownCallers, requiresUserIdentity: requiresUserIdentity),
+                        acceptsUnknownCallingAETitles: acceptsUnknownCallers, requiresUserIdentity: requiresUserIdentity,
+                        maximumFindResults: maximumFindResults),
                     client: DIMSEClient(logger: testLogger), logger: testLogger)
                 let server = try DIMSEServer(
                     configuration: DIMSEServerConfiguration(host: "127.0.0.1", port: 0), provider: provider,
