@@ -33,6 +33,11 @@ public final class FileBlobStore: BlobStore {
     /// together. Over time every shard fills evenly, as with a random shard per object.
     public let objectsPerShard: Int
 
+    /// An upload gathers written bytes up to this many before a trip to an I/O thread (its temporary is created
+    /// then): most objects (a CT slice, an MR image) cost one trip, for open, write, sync and rename together,
+    /// instead of one per network chunk. Memory per upload stays bounded by it.
+    public static let coalescedWriteBytes = 1 << 20
+
     /// A store in `root`, which is created (with its parents) on first use.
     public init(root: String, io: BlockingIO, objectsPerShard: Int = 1024) {
         self.objectsPerShard = max(1, objectsPerShard)
@@ -297,6 +302,9 @@ private final class FileUploadSink: BlobUploadSink {
         /// -1 until the first write opens the temporary, and after it is closed.
         var descriptor: Int32 = -1
         var phase: Phase = .writing
+        /// Bytes received but not yet written: written together once they reach `coalescedBytes`, or at commit.
+        var pending: [ByteBuffer] = []
+        var pendingBytes = 0
     }
 
     private let store: FileBlobStore
@@ -312,12 +320,26 @@ private final class FileUploadSink: BlobUploadSink {
     }
 
     func write(_ bytes: ByteBuffer) async throws(BlobStoreError) {
-        try await store.run { [self] () throws(BlobStoreError) in
-            try state.withLock { (state: inout State) throws(BlobStoreError) in
-                try openIfNeeded(&state)
-                try POSIXFile.writeAll(state.descriptor, bytes, path: temporaryPath)
-            }
+        let isFull = try state.withLock { (state: inout State) throws(BlobStoreError) -> Bool in
+            guard state.phase == .writing else { throw .uploadFailed("the upload has ended") }
+            state.pending.append(bytes)
+            state.pendingBytes += bytes.readableBytes
+            return state.pendingBytes >= FileBlobStore.coalescedWriteBytes
         }
+        guard isFull else { return }
+        try await store.run { [self] () throws(BlobStoreError) in
+            try state.withLock { (state: inout State) throws(BlobStoreError) in try writePending(&state) }
+        }
+    }
+
+    /// Opens the temporary if needed and writes the gathered bytes.
+    private func writePending(_ state: inout State) throws(BlobStoreError) {
+        try openIfNeeded(&state)
+        for bytes in state.pending {
+            try POSIXFile.writeAll(state.descriptor, bytes, path: temporaryPath)
+        }
+        state.pending.removeAll(keepingCapacity: true)
+        state.pendingBytes = 0
     }
 
     /// Creates the temporary (O_EXCL: never an existing file) and takes its writer's lock.
@@ -343,7 +365,7 @@ private final class FileUploadSink: BlobUploadSink {
         let finalPath = store.path(location.relativePath)
         try await store.run { [self] () throws(BlobStoreError) in
             try state.withLock { (state: inout State) throws(BlobStoreError) in
-                try openIfNeeded(&state)
+                try writePending(&state)
                 try POSIXFile.syncData(state.descriptor, path: temporaryPath)
                 try store.ensureDirectory(directory)
                 // 128 random bits never collide in practice; refuse rather than replace if they ever do.
@@ -378,6 +400,8 @@ private final class FileUploadSink: BlobUploadSink {
     private func cleanUp() {
         let finalPath = store.path(location.relativePath)
         state.withLock { state in
+            state.pending.removeAll()
+            state.pendingBytes = 0
             if state.descriptor >= 0 {
                 POSIXFile.close(state.descriptor)
                 state.descriptor = -1
