@@ -129,16 +129,33 @@ public final class FileBlobStore: BlobStore {
         of key: BlobKey, chunkSize: Int, scope: AccessScope, _ body: (BlobChunks) async throws -> Result
     ) async throws -> Result {
         let path = try objectPath(of: key, scope: scope)
-        let descriptor = try await run { () throws(BlobStoreError) -> Int32 in
+        let chunkSize = max(4096, chunkSize)
+        // The open and the first read share one trip to an I/O thread; a short read is the end of the file (`read`
+        // loops until `count` or the end), so an object smaller than a chunk costs that one trip.
+        let (descriptor, first) = try await run { () throws(BlobStoreError) -> (Int32, ByteBuffer) in
             guard let descriptor = try POSIXFile.openForReadingIfPresent(path) else { throw .notFound(key) }
-            return descriptor
+            var buffer = ByteBuffer()
+            do throws(BlobStoreError) {
+                _ = try POSIXFile.read(descriptor, count: chunkSize, into: &buffer, path: path)
+            } catch {
+                POSIXFile.close(descriptor)
+                throw error
+            }
+            return (descriptor, buffer)
         }
         defer { POSIXFile.close(descriptor) }
-        let chunkSize = max(4096, chunkSize)
+        let cursor = Mutex((next: Optional(first), isAtEnd: first.readableBytes < chunkSize))
         let chunks = BlobChunks { [self] () async throws -> ByteBuffer? in
-            try await self.run { () throws(BlobStoreError) -> ByteBuffer? in
+            let (ready, isAtEnd) = cursor.withLock { cursor in
+                defer { cursor.next = nil }
+                return (cursor.next, cursor.isAtEnd)
+            }
+            if let ready { return ready.readableBytes > 0 ? ready : nil }
+            if isAtEnd { return nil }
+            return try await self.run { () throws(BlobStoreError) -> ByteBuffer? in
                 var buffer = ByteBuffer()
                 let read = try POSIXFile.read(descriptor, count: chunkSize, into: &buffer, path: path)
+                if read < chunkSize { cursor.withLock { $0.isAtEnd = true } }
                 return read == 0 ? nil : buffer
             }
         }
