@@ -222,6 +222,7 @@ let package = Package(
             dependencies: [
                 "DICOMNetworkNIO", "NuageTestSupport",
                 .product(name: "DICOMNetwork", package: "DICOMKit"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "DICOMCore", package: "DICOMKit"),
                 .product(name: "DICOMDictionary", package: "DICOMKit"),
                 .product(name: "DICOM", package: "DICOMKit"),

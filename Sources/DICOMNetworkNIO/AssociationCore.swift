@@ -64,8 +64,7 @@ final class AssociationCore: Sendable {
     private static func closeAfterPendingWrites(_ channel: any Channel) {
         channel.eventLoop.execute {
             guard
-                let encoder = try? channel.pipeline.syncOperations.context(
-                    handlerType: MessageToByteHandler<PDUFrameEncoder>.self)
+                let encoder = try? channel.pipeline.syncOperations.context(handlerType: PDUFrameWriter.self)
             else { return channel.close(promise: nil) }
             encoder.writeAndFlush(NIOAny(ByteBuffer())).whenComplete { _ in channel.close(promise: nil) }
         }
