@@ -11,7 +11,8 @@ Measures, for each server:
   ingest    storescu of the small (MR-like, ~33 KB) and CT (~0.5 MB) corpora over 1 and 4 associations
             (4 storescu processes, each with a quarter of the files): instances/s and MB/s, wall clock
   find      findscu STUDY-level queries (by PatientID, and by StudyDate range + wildcard PatientName), each run
-            as its own association: p50 and p95 in ms, process start-up included for both servers alike
+            as its own association: p50 and p95 in ms, process start-up included for both servers alike; and the
+            mean cost of one query on an open association (findscu --repeat 100, less a run of one)
   move      movescu of one CT study to a storescp: MB/s
   get       getscu of the same study: MB/s
 
@@ -142,6 +143,25 @@ def find_latencies(server, queries, repeats):
     return statistics.median(latencies), statistics.quantiles(latencies, n=20)[18]
 
 
+def find_cost_on_one_association(server, queries, repeat=100):
+    """Mean ms per C-FIND on one association: findscu sends each query `repeat` times on one association
+    (`--repeat`); the time of a run with one query is subtracted, removing process start and association set-up."""
+    def run_time(keys, count):
+        args = [f"{DCMTK}/findscu", "-aet", "BENCH", "-aec", server.aet, "-S", "--repeat", str(count)]
+        for key in keys:
+            args += ["-k", key]
+        timings = []
+        for _ in range(3):
+            started = time.perf_counter()
+            result = run(args + ["127.0.0.1", str(server.dicom_port)])
+            timings.append(time.perf_counter() - started)
+            if result.returncode != 0:
+                raise RuntimeError(f"findscu failed against {server.name}: {result.stdout[-400:]}")
+        return min(timings)
+    costs = [(run_time(keys, repeat) - run_time(keys, 1)) / (repeat - 1) * 1000 for keys in queries]
+    return statistics.mean(costs)
+
+
 def retrieve(server, study_uid, size, mode, move_port, folder):
     out = os.path.join(folder, f"{mode}-out")
     shutil.rmtree(out, ignore_errors=True)
@@ -210,6 +230,7 @@ def main():
             _, row["CT 4 assoc (MB/s)"] = ingest(server, ct[half:], 4)
             p50, p95 = find_latencies(server, queries, options.finds)
             row["C-FIND p50 (ms)"], row["C-FIND p95 (ms)"] = p50, p95
+            row["C-FIND on one association, mean (ms)"] = find_cost_on_one_association(server, queries)
             row["C-MOVE study (MB/s)"], _ = retrieve(server, study_uid, study_size, "move", move_port, folder)
             row["C-GET study (MB/s)"], _ = retrieve(server, study_uid, study_size, "get", move_port, folder)
             results[name] = row
