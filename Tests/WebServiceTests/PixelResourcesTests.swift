@@ -20,7 +20,7 @@ struct PixelResourcesTests {
     @Test func renderedStudyAndSeriesAreMultipartImages() async throws {
         try await WebFixture.withApp { client, fixture in
             let images = try (1...3).map { try Synthetic.ctImageFile(sop: "2.25.90.\($0)", seed: UInt64($0)) }
-            let report = try Synthetic.file(Synthetic.dataSet(sop: "2.25.90.9", pixelLength: 0))
+            let report = try Synthetic.file(Synthetic.dataSet(sop: "2.25.90.25", pixelLength: 0))
             #expect(try await fixture.stow(client, images + [report]) == .ok)
 
             let study = try await client.execute(
@@ -38,6 +38,12 @@ struct PixelResourcesTests {
             let pngs = try DICOMWebTests.parts(series)
             #expect(pngs.count == 3)
             #expect(pngs.allSatisfy { $0.getBytes(at: $0.readerIndex + 1, length: 3) == Array("PNG".utf8) })
+
+            // The middle instance (by index order) is the report: the thumbnail passes over it to an image.
+            let thumbnail = try await client.execute(
+                uri: "/dicomweb/studies/\(Self.study)/thumbnail", method: .get, headers: fixture.headers())
+            #expect(thumbnail.status == .ok)
+            #expect(thumbnail.body.getBytes(at: thumbnail.body.readerIndex, length: 2) == [0xFF, 0xD8])
 
             let gif = try await client.execute(
                 uri: "/dicomweb/studies/\(Self.study)/rendered", method: .get,

@@ -25,25 +25,34 @@ extension DICOMWebService {
         return try Self.imageResponse(image, format: format, quality: request.uri.queryParameters["quality"])
     }
 
-    /// WADO-RS thumbnails (§10.4.1.1.4 "thumbnail"): of the instance, or of the middle instance of a series or
-    /// study, fitted in 128×128 (or `viewport`).
+    /// WADO-RS thumbnails (§10.4.1.1.4 "thumbnail"): of the instance, or of a representative instance of a series
+    /// or study (the one with an image nearest the middle: a report or presentation state is passed over), fitted
+    /// in 128×128 (or `viewport`).
     func thumbnail(_ request: Request, _ context: WebContext) async throws -> Response {
         let access = try context.requireAccess()
         let format = try Self.renderedFormat(request)
         guard let selector = try PathUIDs(context).selector else { throw Problem.notFound() }
+        let parameters = try Self.renderParameters(request)
         let instances = try await archive.instances(selector, context: access)
         guard !instances.isEmpty else { throw Problem.notFound("no such study, series or instance") }
-        let representative = instances[instances.count / 2]
-        let file = try DICOMFile(bytes: try await archive.content(of: representative, context: access))
-        let renderer = try ImageRenderer(dataSet: file.dataSet, transferSyntax: file.transferSyntax)
-        let parameters = try Self.renderParameters(request)
-        let image =
-            if let viewport = parameters.viewport {
-                try renderer.render(RenderParameters(frame: renderer.pixelData.numberOfFrames / 2, viewport: viewport))
-            } else {
-                try renderer.thumbnail()
+        let middle = instances.count / 2
+        for index in instances.indices.sorted(by: { abs($0 - middle) < abs($1 - middle) }) {
+            let file = try DICOMFile(bytes: try await archive.content(of: instances[index], context: access))
+            do {
+                let renderer = try ImageRenderer(dataSet: file.dataSet, transferSyntax: file.transferSyntax)
+                let image =
+                    if let viewport = parameters.viewport {
+                        try renderer.render(
+                            RenderParameters(frame: renderer.pixelData.numberOfFrames / 2, viewport: viewport))
+                    } else {
+                        try renderer.thumbnail()
+                    }
+                return try Self.imageResponse(image, format: format, quality: nil)
+            } catch let error as PixelDataError where instances.count > 1 && error.code != .invalidParameter {
+                continue  // no image here: try the next nearest the middle
             }
-        return try Self.imageResponse(image, format: format, quality: nil)
+        }
+        throw Problem.notFound("nothing in this study or series has an image to render")
     }
 
     /// WADO-RS rendered study and series (PS3.18 §10.4.1.1.4): every instance with an image, rendered (its first
