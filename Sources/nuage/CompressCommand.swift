@@ -33,7 +33,8 @@ struct CompressCommand: AsyncParsableCommand {
             let outcomes = try await CompressionPass(archive: archive, directory: directory).run(
                 tenant: only, limit: limit)
             if outcomes.isEmpty {
-                print("no establishment has opted in to compression at rest (nuage tenant set-compression)")
+                let who = only.map { "\($0) has not" } ?? "no establishment has"
+                print("\(who) opted in to compression at rest (nuage tenant set-compression)")
             }
             var failed = false
             for outcome in outcomes {
