@@ -36,13 +36,14 @@ dictionary: bootstrap
 bench: bootstrap
 	scripts/bench
 
-## Long libFuzzer run of the data set parser (FUZZ_SECONDS, default 600; FUZZ_MODE=json for the JSON decoder).
+## Long libFuzzer run of the data set parser (FUZZ_SECONDS, default 600; FUZZ_MODE=json for the JSON decoder,
+## FUZZ_MODE=codecs for the pixel decoders).
 fuzz: bootstrap
 	scripts/fuzz $${FUZZ_SECONDS:-600} $${FUZZ_MODE:-parser}
 
-## A short libFuzzer run, part of `make test`: the parsers, then the DICOM JSON decoder.
+## A short libFuzzer run, part of `make test`: the parsers, the DICOM JSON decoder, then the pixel decoders.
 fuzz-smoke:
-	scripts/fuzz 20 && scripts/fuzz 10 json
+	scripts/fuzz 20 && scripts/fuzz 10 json && scripts/fuzz 10 codecs
 
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests DICOMKit/Package.swift DICOMKit/Sources DICOMKit/Tests

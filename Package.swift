@@ -67,7 +67,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // DICOMweb (PS3.18) and the admin API as Hummingbird routes, and HTTP authentication → AccessContext.
+        // Compression at rest (issue 6): re-encodes opted-in tenants' uncompressed instances losslessly, verified
+        // bit-exact, through ArchiveService (`nuage compress`, and a maintenance Service in `nuage serve`).
+        .target(
+            name: "ArchiveCompression",
+            dependencies: [
+                "Archive",
+                .product(name: "DICOMCore", package: "DICOMKit"),
+                .product(name: "DICOMDictionary", package: "DICOMKit"),
+                .product(name: "DICOM", package: "DICOMKit"),
+                .product(name: "DICOMImaging", package: "DICOMKit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Credentials → AccessContext, shared by the HTTP service and the DIMSE SCP's user identity negotiation.
         .target(
             name: "Authentication",
             dependencies: [
@@ -78,6 +94,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // DICOMweb (PS3.18) and the admin API as Hummingbird routes, and HTTP authentication → AccessContext.
         .target(
             name: "WebService",
             dependencies: [
@@ -102,7 +119,7 @@ let package = Package(
             name: "NuageServer",
             dependencies: [
                 "Archive", "ArchiveSQLite", "ArchivePostgres", "Authentication", "WebService", "DICOMNetworkNIO",
-                "DIMSEService",
+                "DIMSEService", "ArchiveCompression",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -160,7 +177,7 @@ let package = Package(
                 .product(name: "DICOMNetwork", package: "DICOMKit"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                "Archive", "ArchiveSQLite", "ArchivePostgres", "NuageServer", "DICOMNetworkNIO",
+                "Archive", "ArchiveSQLite", "ArchivePostgres", "NuageServer", "DICOMNetworkNIO", "ArchiveCompression",
             ],
             swiftSettings: swiftSettings
         ),
@@ -193,7 +210,8 @@ let package = Package(
         .testTarget(
             name: "ArchiveTests",
             dependencies: [
-                "Archive", "ArchiveSQLite", "ArchivePostgres", "NuageTestSupport",
+                "Archive", "ArchiveSQLite", "ArchivePostgres", "NuageTestSupport", "ArchiveCompression",
+                .product(name: "DICOMImaging", package: "DICOMKit"),
                 .product(name: "DICOMCore", package: "DICOMKit"),
                 .product(name: "DICOMDictionary", package: "DICOMKit"),
                 .product(name: "DICOM", package: "DICOMKit"),
@@ -249,7 +267,8 @@ let package = Package(
             name: "WebServiceTests",
             dependencies: [
                 "WebService", "NuageServer", "Archive", "ArchiveSQLite", "Authentication", "NuageTestSupport",
-                "DICOMNetworkNIO", "DIMSEService",
+                "DICOMNetworkNIO", "DIMSEService", "ArchiveCompression",
+                .product(name: "DICOMImaging", package: "DICOMKit"),
                 .product(name: "DICOMCore", package: "DICOMKit"),
                 .product(name: "DICOMDictionary", package: "DICOMKit"),
                 .product(name: "DICOM", package: "DICOMKit"),

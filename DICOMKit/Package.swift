@@ -88,7 +88,8 @@ let package = Package(
         .executableTarget(
             name: "DICOMFuzzer",
             dependencies: [
-                "DICOM", "DICOMCore", "DICOMJSON", "DICOMNetwork", .product(name: "NIOCore", package: "swift-nio"),
+                "DICOM", "DICOMCore", "DICOMJSON", "DICOMNetwork", "DICOMImaging",
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,4 +1,5 @@
 import Archive
+import ArchiveCompression
 import Authentication
 import DICOMNetworkNIO
 import DIMSEService
@@ -51,6 +52,12 @@ public enum NuageServer {
                 services.append(server)
                 logger.notice(
                     "DICOM listener", metadata: ["dicom.port": "\(dicom.port)", "dicom.ae_title": "\(configuration.dicomService.aeTitle)"])
+            }
+            if let interval = configuration.compressionInterval {
+                services.append(
+                    CompressionService(
+                        pass: CompressionPass(archive: archive, directory: directory), interval: interval,
+                        logger: logger))
             }
             let group = ServiceGroup(
                 configuration: ServiceGroupConfiguration(

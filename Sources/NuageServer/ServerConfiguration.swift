@@ -33,6 +33,9 @@ public struct ServerConfiguration: Sendable {
     public var dicom: DIMSEServerConfiguration?
     /// Who the DIMSE SCP admits and how it answers.
     public var dicomService: DIMSEServiceConfiguration
+    /// How long the compression-at-rest service waits between passes once it has caught up (nil: the service is
+    /// off; `nuage compress` still works). Only tenants that opted in are compressed.
+    public var compressionInterval: Duration? = .seconds(600)
 
     public init(
         storage: ArchiveStorage = ArchiveStorage(), httpHost: String = "0.0.0.0", httpPort: Int = 8080,
@@ -109,6 +112,12 @@ public struct ServerConfiguration: Sendable {
         adminPassword = config.string(forKey: "admin.password", isSecret: true)
         logLevel = config.string(forKey: "log.level", default: "info")
         (dicom, dicomService) = try Self.dicomSettings(config)
+        let compressionSeconds = config.int(forKey: "compression.intervalSeconds", default: 600)
+        guard compressionSeconds > 0 else {
+            throw ConfigurationError(key: "compression.intervalSeconds", reason: "positive")
+        }
+        compressionInterval =
+            config.bool(forKey: "compression.enabled", default: true) ? .seconds(compressionSeconds) : nil
     }
 
     /// The `dicom.*` keys: the DIMSE listener and its admission rules.

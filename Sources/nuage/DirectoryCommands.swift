@@ -98,7 +98,7 @@ struct TenantCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenant",
         abstract: "Manage the establishments (tenants) whose data the archive keeps apart.",
-        subcommands: [Add.self, List.self]
+        subcommands: [Add.self, List.self, SetCompression.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -110,14 +110,45 @@ struct TenantCommand: AsyncParsableCommand {
         @Option(help: "Its name as people know it.")
         var name: String
 
+        @Option(
+            help: ArgumentHelp(
+                "Lossless compression at rest of its uncompressed instances: none, rle, jpeg-ls or jpeg-2000.",
+                valueName: "method"))
+        var compression = CompressionAtRest.none.rawValue
+
         @OptionGroup var data: DataOptions
 
         func run() async throws {
             let tenant = try parsedTenant(id)
             try await data.withDirectory { directory in
-                try await directory.createTenant(TenantRecord(id: tenant, name: name))
+                try await directory.createTenant(
+                    TenantRecord(id: tenant, name: name, compression: try parsedCompression(compression)))
             }
             print("created \(tenant)")
+        }
+    }
+
+    struct SetCompression: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set an establishment's lossless compression at rest (none: keep instances as received).",
+            discussion: "Instances are re-encoded afterwards, by `nuage compress` or the service of `nuage serve`; "
+                + "none stops further compression but does not decompress.")
+
+        @Argument(help: "The establishment's id.")
+        var id: String
+
+        @Argument(help: ArgumentHelp("none, rle, jpeg-ls or jpeg-2000.", valueName: "method"))
+        var compression: String
+
+        @OptionGroup var data: DataOptions
+
+        func run() async throws {
+            let tenant = try parsedTenant(id)
+            let method = try parsedCompression(compression)
+            try await data.withDirectory { directory in
+                try await directory.setCompression(method, of: tenant)
+            }
+            print("\(tenant): compression at rest \(method.rawValue)")
         }
     }
 
@@ -128,13 +159,24 @@ struct TenantCommand: AsyncParsableCommand {
 
         func run() async throws {
             let tenants = try await data.withDirectory { directory in try await directory.tenants() }
-            print(alignedColumns([["ID", "NAME"]] + tenants.map { [$0.id.rawValue, $0.name] }))
+            print(
+                alignedColumns(
+                    [["ID", "COMPRESSION", "NAME"]]
+                        + tenants.map { [$0.id.rawValue, $0.compression.rawValue, $0.name] }))
         }
     }
 }
 
+/// A compression-at-rest name given on the command line, or a usage error naming the accepted ones.
+func parsedCompression(_ text: String) throws -> CompressionAtRest {
+    guard let compression = CompressionAtRest(rawValue: text) else {
+        throw ValidationError("\"\(text)\" is not a compression at rest (\(CompressionAtRest.names))")
+    }
+    return compression
+}
+
 /// A tenant id given on the command line, or a usage error saying what one looks like.
-private func parsedTenant(_ text: String) throws -> TenantID {
+func parsedTenant(_ text: String) throws -> TenantID {
     guard let tenant = TenantID(rawValue: text) else {
         throw ValidationError("\"\(text)\" is not a tenant id (1 to 63 lower-case letters, digits and hyphens)")
     }

@@ -8,7 +8,7 @@ struct NuageCommand: AsyncParsableCommand {
         abstract: "Nuage, a cloud medical-imaging archive.",
         subcommands: [
             DumpCommand.self, ImportCommand.self, VerifyCommand.self, StatsCommand.self, ReconcileCommand.self,
-            ApplicationEntityCommand.self, TenantCommand.self, ServeCommand.self,
+            ApplicationEntityCommand.self, TenantCommand.self, CompressCommand.self, ServeCommand.self,
             EchoCommand.self, SendCommand.self, FindCommand.self, MoveCommand.self, GetCommand.self,
         ]
     )

@@ -124,6 +124,21 @@ actor InMemoryIndex: IndexStore {
         }
     }
 
+    func switchStoredObject(of instance: StoredInstance, to replacement: StoredObject, scope: AccessScope)
+        async throws -> Bool
+    {
+        guard scope.covers(instance.tenant) else { throw TestIndexError.outOfScope }
+        guard let index = records.firstIndex(where: { $0.isCurrent && $0.instance.object == instance.object }) else {
+            return false
+        }
+        records[index].instance.object = replacement
+        return true
+    }
+
+    func compressionTotals(scope: AccessScope) async throws -> [CompressionTotals] {
+        scope.sortedTenants.map { CompressionTotals(tenant: $0.rawValue, instances: 0, bytesBefore: 0, bytesAfter: 0) }
+    }
+
     /// The current record of an instance.
     func record(sopInstanceUID: String) -> Record? {
         records.first { $0.isCurrent && $0.instance.sopInstanceUID == sopInstanceUID }

@@ -54,6 +54,33 @@ public enum Synthetic {
         try file(dataSet(study: study, sop: sop, pixelValue: pixelValue))
     }
 
+    /// A Part 10 file (Explicit VR Little Endian) of a synthetic 64×64 CT-like image, 16 bits allocated, 12 stored:
+    /// smooth rings plus noise from `seed` (compressible as real CT is). With `highBits`, values also use the 4 bits
+    /// above Bits Stored.
+    public static func ctImageFile(sop: String, seed: UInt64, highBits: Bool = false) throws -> ByteBuffer {
+        var dataSet = try dataSet(sop: sop, pixelLength: 0)
+        let size = 64
+        for (tag, value) in [
+            (Tag.rows, size), (.columns, size), (.samplesPerPixel, 1), (.bitsStored, 12), (.highBit, 11),
+            (.pixelRepresentation, 0),
+        ] {
+            dataSet.insert(DataElement(tag: tag, vr: .US, integers: [UInt16(value)]))
+        }
+        try dataSet.setStrings(["MONOCHROME2"], for: .photometricInterpretation, vr: .CS)
+        var random = SplitMix(seed: seed)
+        var pixels = ByteBuffer()
+        for row in 0..<size {
+            for column in 0..<size {
+                let radius = Double((row - 32) * (row - 32) + (column - 32) * (column - 32)).squareRoot()
+                var value = UInt16(1024 + 600 * sin(radius / 4)) + UInt16(random.next() % 8)
+                if highBits { value |= 0xF000 }
+                pixels.writeInteger(value, endianness: .little)
+            }
+        }
+        dataSet.insert(DataElement(tag: .pixelData, vr: .OW, bytes: pixels))
+        return try file(dataSet)
+    }
+
     /// Splits bytes into chunks of `size`.
     public static func chunks(_ bytes: ByteBuffer, size: Int) -> [ByteBuffer] {
         var rest = bytes

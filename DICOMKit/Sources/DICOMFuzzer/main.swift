@@ -1,6 +1,7 @@
 // The libFuzzer entry point for the data set and Part 10 parsers (ParserFuzzHarness) or, with NUAGE_FUZZ_MODE=json
-// in the environment, the DICOM JSON decoder and encoders (JSONFuzzHarness); in either mode, inputs that start with
-// 0xD1 go to the Upper Layer PDU decoder and state machine (NetworkFuzzHarness).
+// in the environment, the DICOM JSON decoder and encoders (JSONFuzzHarness), or with NUAGE_FUZZ_MODE=codecs the pixel
+// decoders (CodecFuzzHarness); in the first two modes, inputs that start with 0xD1 go to the Upper Layer PDU decoder
+// and state machine (NetworkFuzzHarness).
 //
 // Built by `scripts/fuzz` with `-sanitize=fuzzer,address -DNUAGE_LIBFUZZER`: libFuzzer's driver then runs here, and
 // a crash, trap, time-out or memory blow-up in `LLVMFuzzerTestOneInput` is a finding. SwiftPM links executables with
@@ -9,20 +10,24 @@
 // gives a replayer: `DICOMFuzzer FILE…` runs each file through the same checks, for a debugger.
 import Glibc
 
-/// What the fuzzer exercises, from NUAGE_FUZZ_MODE: `parser` (the default) or `json`.
+/// What the fuzzer exercises, from NUAGE_FUZZ_MODE: `parser` (the default), `json` or `codecs`.
 enum FuzzMode: String {
-    case parser, json
+    case parser, json, codecs
 
     static let current: FuzzMode = {
         guard let value = getenv("NUAGE_FUZZ_MODE") else { return .parser }
         guard let mode = FuzzMode(rawValue: String(cString: value)) else {
-            print("DICOMFuzzer: NUAGE_FUZZ_MODE is parser or json")
+            print("DICOMFuzzer: NUAGE_FUZZ_MODE is parser, json or codecs")
             exit(2)
         }
         return mode
     }()
 
     func run(_ input: UnsafeRawBufferPointer) {
+        if self == .codecs {
+            CodecFuzzHarness.run(input)
+            return
+        }
         if input.first == NetworkFuzzHarness.marker {
             NetworkFuzzHarness.run(input)
             return
@@ -30,6 +35,7 @@ enum FuzzMode: String {
         switch self {
         case .parser: ParserFuzzHarness.run(input)
         case .json: JSONFuzzHarness.run(input)
+        case .codecs: CodecFuzzHarness.run(input)
         }
     }
 }
@@ -55,7 +61,7 @@ exit(runLibFuzzerDriver(&argumentCount, &arguments, fuzzOneInput))
 #else
 let paths = CommandLine.arguments.dropFirst()
 if paths.isEmpty {
-    print("usage: [NUAGE_FUZZ_MODE=json] DICOMFuzzer FILE…  (replays inputs; build with scripts/fuzz for libFuzzer)")
+    print("usage: [NUAGE_FUZZ_MODE=json|codecs] DICOMFuzzer FILE…  (replays inputs; build with scripts/fuzz for libFuzzer)")
     exit(2)
 }
 for path in paths {

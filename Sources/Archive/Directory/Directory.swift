@@ -6,11 +6,15 @@ public struct TenantRecord: Hashable, Sendable, Codable {
     /// The establishment's name as people know it ("Centre Hospitalier de Lens").
     public var name: String
     public var createdAt: Date
+    /// The lossless syntax its uncompressed instances are re-encoded in at rest (`nuage compress`, the serve
+    /// maintenance pass); `.none` keeps them as received.
+    public var compression: CompressionAtRest
 
-    public init(id: TenantID, name: String, createdAt: Date = Date()) {
+    public init(id: TenantID, name: String, createdAt: Date = Date(), compression: CompressionAtRest = .none) {
         self.id = id
         self.name = name
         self.createdAt = createdAt
+        self.compression = compression
     }
 }
 
@@ -133,6 +137,8 @@ public protocol DirectoryStore: Sendable {
     func tenant(_ id: TenantID) async throws -> TenantRecord?
     /// Creates the tenant; `alreadyExists` if it does.
     func createTenant(_ tenant: TenantRecord) async throws
+    /// Sets the tenant's compression at rest; `notFound` when there is no such tenant.
+    func setCompression(_ compression: CompressionAtRest, of tenant: TenantID) async throws
 
     // MARK: Application entities
 

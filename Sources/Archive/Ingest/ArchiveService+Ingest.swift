@@ -176,7 +176,7 @@ extension ArchiveService {
 
     /// After a failed registration: deletes the new blob unless the index references it (a transaction can fail
     /// after it committed, when the connection drops). In doubt, keeps it for reconciliation.
-    private func discardIfUnreferenced(_ key: BlobKey, scope: AccessScope) async {
+    func discardIfUnreferenced(_ key: BlobKey, scope: AccessScope) async {
         guard let referenced = try? await index.referencedBlobKeys(among: [key], scope: scope),
             !referenced.contains(key)
         else { return }

@@ -215,4 +215,39 @@ public protocol IndexStore: Sendable {
 
     /// Counts per tenant of the scope, one entry per tenant (zeros for a tenant without data), in tenant order.
     func statistics(scope: AccessScope) async throws -> [TenantStatistics]
+
+    /// Points the instance's current row at `replacement` instead of `instance.object` (compression at rest: the
+    /// same SOP Instance in a new blob), adds the size difference to its series', study's and patient's counters and
+    /// to the tenant's `CompressionTotals`, all in one transaction. Only while the row still references
+    /// `instance.object` (same blob key and SHA-256): false, changing nothing, when the instance was deleted or
+    /// replaced meanwhile. Needs a `.write` scope covering the instance's tenant.
+    func switchStoredObject(of instance: StoredInstance, to replacement: StoredObject, scope: AccessScope)
+        async throws -> Bool
+
+    /// What compression at rest has done so far, one entry per tenant of the scope (zeros for none), in tenant
+    /// order.
+    func compressionTotals(scope: AccessScope) async throws -> [CompressionTotals]
+}
+
+/// What compression at rest has done for one tenant: instances re-encoded and their sizes before and after.
+///
+/// Cumulative: instances deleted after their compression stay counted.
+public struct CompressionTotals: Hashable, Sendable, Codable {
+    public var tenant: String
+    public var instances: Int
+    public var bytesBefore: Int64
+    public var bytesAfter: Int64
+
+    public init(tenant: String, instances: Int, bytesBefore: Int64, bytesAfter: Int64) {
+        self.tenant = tenant
+        self.instances = instances
+        self.bytesBefore = bytesBefore
+        self.bytesAfter = bytesAfter
+    }
+
+    /// Bytes before over bytes after (2.5 means the compressed instances take 40% of their former space); nil
+    /// before anything was compressed.
+    public var ratio: Double? {
+        bytesAfter > 0 ? Double(bytesBefore) / Double(bytesAfter) : nil
+    }
 }

@@ -26,6 +26,7 @@ public struct AdminService: Sendable {
         admin.get("statistics") { _, context in try await self.statistics(context) }
         admin.get("tenants") { _, context in try await self.tenants(context) }
         admin.post("tenants") { request, context in try await self.createTenant(request, context) }
+        admin.patch("tenants/:id") { request, context in try await self.updateTenant(request, context) }
         admin.get("users") { request, context in try await self.users(request, context) }
         admin.post("users") { request, context in try await self.createUser(request, context) }
         admin.delete("users/:username") { _, context in try await self.removeUser(context) }
@@ -69,7 +70,12 @@ public struct AdminService: Sendable {
 
     func statistics(_ context: WebContext) async throws -> Response {
         _ = try administeredTenants(context)
-        return try json(try await archive.statistics(context: try context.requireAccess()))
+        let access = try context.requireAccess()
+        let compression = try await archive.compressionTotals(context: access)
+        return try json(
+            try await archive.statistics(context: access).map { counts in
+                StatisticsBody(counts, compression: compression.first { $0.tenant == counts.tenant })
+            })
     }
 
     func tenants(_ context: WebContext) async throws -> Response {
@@ -86,11 +92,23 @@ public struct AdminService: Sendable {
         guard let id = TenantID(rawValue: body.id) else {
             throw Problem.badRequest("id must be 1-63 lower-case letters, digits and hyphens")
         }
-        let record = TenantRecord(id: id, name: body.name)
+        let record = TenantRecord(id: id, name: body.name, compression: try Self.compression(body.compression))
         try await directory.createTenant(record)
         let scope = try archive.policy.scope(for: .system(id, task: "admin"), action: .write)
         try await archive.blobs.prepare(tenant: id, scope: scope)
         return try json(TenantBody(record), status: .created)
+    }
+
+    /// PATCH /admin/tenants/{id}: the settings the body names (its compression at rest).
+    func updateTenant(_ request: Request, _ context: WebContext) async throws -> Response {
+        let tenant = try targetTenant(context.parameters.get("id") ?? "", context)
+        let body = try await decode(TenantSettingsBody.self, request, context)
+        guard try await directory.tenant(tenant) != nil else { throw Problem.notFound("no such tenant") }
+        if body.compression != nil {
+            try await directory.setCompression(try Self.compression(body.compression), of: tenant)
+        }
+        guard let record = try await directory.tenant(tenant) else { throw Problem.notFound("no such tenant") }
+        return try json(TenantBody(record))
     }
 
     func users(_ request: Request, _ context: WebContext) async throws -> Response {
@@ -183,6 +201,15 @@ public struct AdminService: Sendable {
 
     // MARK: JSON
 
+    /// A compression-at-rest name from a body (absent: none).
+    private static func compression(_ name: String?) throws -> CompressionAtRest {
+        guard let name else { return .none }
+        guard let compression = CompressionAtRest(rawValue: name) else {
+            throw Problem.badRequest("compression must be one of \(CompressionAtRest.names)")
+        }
+        return compression
+    }
+
     private static func roles(_ names: [String]) throws -> Set<Role> {
         try Set(names.map { name in
             guard let role = Role(rawValue: name) else { throw Problem.badRequest("unknown role \(name.prefix(40))") }
@@ -213,10 +240,42 @@ public struct AdminService: Sendable {
 struct TenantBody: Codable {
     var id: String
     var name: String
+    var compression: String?
 
     init(_ record: TenantRecord) {
         id = record.id.rawValue
         name = record.name
+        compression = record.compression.rawValue
+    }
+}
+
+struct TenantSettingsBody: Codable {
+    var compression: String?
+}
+
+/// A tenant's counts (`TenantStatistics`' fields) and, under `compression`, what compression at rest has done for it.
+struct StatisticsBody: Encodable {
+    var counts: TenantStatistics
+    var compression: CompressionTotals?
+
+    init(_ counts: TenantStatistics, compression: CompressionTotals?) {
+        self.counts = counts
+        self.compression = compression
+    }
+
+    private enum Keys: String, CodingKey {
+        case compression, instances, bytesBefore, bytesAfter, ratio
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try counts.encode(to: encoder)
+        guard let compression else { return }
+        var container = encoder.container(keyedBy: Keys.self)
+        var totals = container.nestedContainer(keyedBy: Keys.self, forKey: .compression)
+        try totals.encode(compression.instances, forKey: .instances)
+        try totals.encode(compression.bytesBefore, forKey: .bytesBefore)
+        try totals.encode(compression.bytesAfter, forKey: .bytesAfter)
+        try totals.encodeIfPresent(compression.ratio, forKey: .ratio)
     }
 }
 

@@ -25,25 +25,102 @@ extension DICOMWebService {
         return try Self.imageResponse(image, format: format, quality: request.uri.queryParameters["quality"])
     }
 
-    /// WADO-RS thumbnails (§10.4.1.1.4 "thumbnail"): of the instance, or of the middle instance of a series or
-    /// study, fitted in 128×128 (or `viewport`).
+    /// WADO-RS thumbnails (§10.4.1.1.4 "thumbnail"): of the instance, or of a representative instance of a series
+    /// or study (the one with an image nearest the middle: a report or presentation state is passed over), fitted
+    /// in 128×128 (or `viewport`).
     func thumbnail(_ request: Request, _ context: WebContext) async throws -> Response {
         let access = try context.requireAccess()
         let format = try Self.renderedFormat(request)
         guard let selector = try PathUIDs(context).selector else { throw Problem.notFound() }
+        let parameters = try Self.renderParameters(request)
         let instances = try await archive.instances(selector, context: access)
         guard !instances.isEmpty else { throw Problem.notFound("no such study, series or instance") }
-        let representative = instances[instances.count / 2]
-        let file = try DICOMFile(bytes: try await archive.content(of: representative, context: access))
-        let renderer = try ImageRenderer(dataSet: file.dataSet, transferSyntax: file.transferSyntax)
-        let parameters = try Self.renderParameters(request)
-        let image =
-            if let viewport = parameters.viewport {
-                try renderer.render(RenderParameters(frame: renderer.pixelData.numberOfFrames / 2, viewport: viewport))
-            } else {
-                try renderer.thumbnail()
+        let middle = instances.count / 2
+        for index in instances.indices.sorted(by: { abs($0 - middle) < abs($1 - middle) }) {
+            let file = try DICOMFile(bytes: try await archive.content(of: instances[index], context: access))
+            do {
+                let renderer = try ImageRenderer(dataSet: file.dataSet, transferSyntax: file.transferSyntax)
+                let image =
+                    if let viewport = parameters.viewport {
+                        try renderer.render(
+                            RenderParameters(frame: renderer.pixelData.numberOfFrames / 2, viewport: viewport))
+                    } else {
+                        try renderer.thumbnail()
+                    }
+                return try Self.imageResponse(image, format: format, quality: nil)
+            } catch let error as PixelDataError where instances.count > 1 && error.code != .invalidParameter {
+                continue  // no image here: try the next nearest the middle
             }
-        return try Self.imageResponse(image, format: format, quality: nil)
+        }
+        throw Problem.notFound("nothing in this study or series has an image to render")
+    }
+
+    /// WADO-RS rendered study and series (PS3.18 §10.4.1.1.4): every instance with an image, rendered (its first
+    /// frame, with the `window`, `viewport` and `quality` parameters) as one part of a multipart/related response of
+    /// image/jpeg (the default) or image/png, in the index's order (series, instance number). Instances without
+    /// pixel data (structured reports, key object selections, presentation states) or whose pixels cannot be
+    /// rendered are left out; 404 when none is left to render. Parts are rendered and sent one at a time.
+    func renderedCollection(_ request: Request, _ context: WebContext) async throws -> Response {
+        let access = try context.requireAccess()
+        let format = try Self.renderedPartFormat(request)
+        let parameters = try Self.renderParameters(request)
+        let quality = request.uri.queryParameters["quality"]
+        _ = try Self.jpegQuality(quality)
+        guard let selector = try PathUIDs(context).selector else { throw Problem.notFound() }
+        let instances = try await archive.instances(selector, context: access)
+        let archive = self.archive
+        // The first image is rendered before answering, so that a study without any answers 404, not an empty 200.
+        var remaining = instances[...]
+        var first: ByteBuffer?
+        while first == nil, let instance = remaining.popFirst() {
+            first = try await Self.renderedImage(instance, parameters, format, quality, archive: archive, access: access)
+        }
+        guard let first else { throw Problem.notFound("nothing in this study or series has an image to render") }
+        let writer = MultipartWriter()
+        let rest = remaining
+        let body = ResponseBody { output in
+            var remaining = rest
+            var next: ByteBuffer? = first
+            while let image = next {
+                try await output.write(writer.partHeader(contentType: format, contentLength: image.readableBytes))
+                try await output.write(image)
+                try await output.write(writer.partEnd)
+                next = nil
+                while next == nil, let instance = remaining.popFirst() {
+                    next = try await Self.renderedImage(
+                        instance, parameters, format, quality, archive: archive, access: access)
+                }
+            }
+            try await output.write(writer.closing)
+            try await output.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: writer.contentType(type: format)], body: body)
+    }
+
+    /// One instance rendered and encoded, or nil when it has no image to render.
+    private static func renderedImage(
+        _ instance: StoredInstance, _ parameters: RenderParameters, _ format: String, _ quality: Substring?,
+        archive: ArchiveService, access: AccessContext
+    ) async throws -> ByteBuffer? {
+        let file = try DICOMFile(bytes: try await archive.content(of: instance, context: access))
+        do {
+            let image = try ImageRenderer(dataSet: file.dataSet, transferSyntax: file.transferSyntax).render(parameters)
+            return try encoded(image, format: format, quality: quality)
+        } catch let error as PixelDataError where error.code != .invalidParameter {
+            return nil
+        }
+    }
+
+    /// The part type a rendered study or series is asked in: `multipart/related; type="image/jpeg"` (also for no
+    /// type, `*/*` or no Accept) or `type="image/png"`; 406 for anything else.
+    static func renderedPartFormat(_ request: Request) throws -> String {
+        for entry in MediaType.acceptList(request.headers[.accept]) where entry.admits("multipart", "related") {
+            guard let type = entry.parameters["type"].map(MediaType.init(parsing:)) else { return "image/jpeg" }
+            if type.admits("image", "jpeg") { return "image/jpeg" }
+            if type.admits("image", "png") { return "image/png" }
+        }
+        throw Problem.notAcceptable(
+            "rendered studies and series are served as multipart/related; type=\"image/jpeg\" or \"image/png\"")
     }
 
     /// The image type the Accept header asks for: JPEG unless it admits PNG and not JPEG; 406 for anything else.
@@ -77,14 +154,20 @@ extension DICOMWebService {
     }
 
     static func imageResponse(_ image: RenderedImage, format: String, quality: Substring?) throws -> Response {
-        let body: ByteBuffer
-        if format == "image/png" {
-            body = try image.pngData()
-        } else {
-            let level = quality.map { Int($0) } ?? 90
-            guard let level, (1...100).contains(level) else { throw Problem.badRequest("quality is 1 to 100") }
-            body = try image.jpegData(quality: level)
-        }
+        let body = try encoded(image, format: format, quality: quality)
         return Response(status: .ok, headers: [.contentType: format], body: .init(byteBuffer: body))
+    }
+
+    /// The image as PNG or as JPEG of the `quality` parameter.
+    static func encoded(_ image: RenderedImage, format: String, quality: Substring?) throws -> ByteBuffer {
+        if format == "image/png" { return try image.pngData() }
+        return try image.jpegData(quality: try jpegQuality(quality))
+    }
+
+    /// PS3.18 §8.3.5.1.3 `quality`: 1 to 100, 90 when absent.
+    static func jpegQuality(_ quality: Substring?) throws -> Int {
+        let level = quality.map { Int($0) } ?? 90
+        guard let level, (1...100).contains(level) else { throw Problem.badRequest("quality is 1 to 100") }
+        return level
     }
 }

@@ -67,9 +67,7 @@ public struct DICOMWebService: Sendable {
             root.get(RouterPath(rendered)) { request, context in try await self.rendered(request, context) }
         }
         for rendered in ["studies/:study/rendered", "studies/:study/series/:series/rendered"] {
-            root.get(RouterPath(rendered)) { _, _ -> Response in
-                throw Problem.notAcceptable("rendered studies and series are not offered: render their instances")
-            }
+            root.get(RouterPath(rendered)) { request, context in try await self.renderedCollection(request, context) }
         }
         root.get(RouterPath(instance + "/frames/:frames/thumbnail")) { request, context in
             try await self.thumbnail(request, context)
@@ -139,7 +137,7 @@ public struct DICOMWebService: Sendable {
             "service": "Nuage DICOMweb studies service",
             "root": configuration.root,
             "search": ["resources": ["studies", "series", "instances"], "parameters": ["includefield", "limit", "offset", "fuzzymatching"], "mediaTypes": ["application/dicom+json"]],
-            "retrieve": ["resources": ["study", "series", "instance", "metadata", "frames", "bulkdata"], "mediaTypes": ["multipart/related; type=\"application/dicom\"", "application/dicom+json", "multipart/related; type=\"application/octet-stream\""], "transferSyntaxes": ["*", "stored", "uncompressed conversions"], "rendered": "406 until image codecs are available"],
+            "retrieve": ["resources": ["study", "series", "instance", "metadata", "frames", "bulkdata"], "mediaTypes": ["multipart/related; type=\"application/dicom\"", "application/dicom+json", "multipart/related; type=\"application/octet-stream\""], "transferSyntaxes": ["*", "stored", "uncompressed conversions"], "rendered": "instances, frames, series and studies (multipart/related of image/jpeg or image/png); thumbnails of each"],
             "store": ["mediaTypes": ["multipart/related; type=\"application/dicom\""]],
             "delete": ["resources": ["study", "series", "instance"]],
             "wadoURI": "/wado",

@@ -62,13 +62,15 @@ enum DirectorySchema {
 package enum DirectoryPrograms {
     // MARK: Establishments
 
+    private static let tenantColumns = "SELECT id, name, created_at, compression FROM tenants"
+
     package static func tenants(dialect: SQLDialect) -> SingleStepProgram<[TenantRecord]> {
-        let statement = SQLStatement(sql: "SELECT id, name, created_at FROM tenants ORDER BY id")
+        let statement = SQLStatement(sql: tenantColumns + " ORDER BY id")
         return SingleStepProgram([statement]) { results in try (results.first ?? []).map(tenant(from:)) }
     }
 
     package static func tenant(_ id: TenantID, dialect: SQLDialect) -> SingleStepProgram<TenantRecord?> {
-        var builder = SQLBuilder(dialect, "SELECT id, name, created_at FROM tenants WHERE id = ")
+        var builder = SQLBuilder(dialect, tenantColumns + " WHERE id = ")
         builder.bind(.text(id.rawValue))
         return SingleStepProgram([builder.statement]) { results in try results.first?.first.map(tenant(from:)) }
     }
@@ -82,15 +84,31 @@ package enum DirectoryPrograms {
         }
         var check = SQLBuilder(dialect, "SELECT id FROM tenants WHERE id = ")
         check.bind(.text(record.id.rawValue))
-        var insert = SQLBuilder(dialect, "INSERT INTO tenants (id, name, created_at) VALUES (")
+        var insert = SQLBuilder(dialect, "INSERT INTO tenants (id, name, created_at, compression) VALUES (")
         insert.bind(.text(record.id.rawValue))
         insert.append(", ")
         insert.bind(.text(name))
         insert.append(", ")
         insert.bind(SQLValue(record.createdAt))
+        insert.append(", ")
+        insert.bind(.text(record.compression.rawValue))
         insert.append(")")
         return CheckedWriteProgram(check: check.statement, write: insert.statement) { rows in
             guard rows.isEmpty else { throw DirectoryError(.alreadyExists, "tenant \(record.id) exists") }
+        }
+    }
+
+    package static func setCompression(
+        _ compression: CompressionAtRest, of tenant: TenantID, dialect: SQLDialect
+    ) -> CheckedWriteProgram {
+        var check = SQLBuilder(dialect, "SELECT id FROM tenants WHERE id = ")
+        check.bind(.text(tenant.rawValue))
+        var update = SQLBuilder(dialect, "UPDATE tenants SET compression = ")
+        update.bind(.text(compression.rawValue))
+        update.append(" WHERE id = ")
+        update.bind(.text(tenant.rawValue))
+        return CheckedWriteProgram(check: check.statement, write: update.statement) { rows in
+            guard !rows.isEmpty else { throw DirectoryError(.notFound, "there is no tenant \(tenant)") }
         }
     }
 
@@ -282,7 +300,11 @@ package enum DirectoryPrograms {
     }
 
     private static func tenant(from row: SQLRow) throws -> TenantRecord {
-        TenantRecord(id: try tenantID(row, 0), name: try row.text(1), createdAt: try row.date(2))
+        let compression = try row.text(3)
+        guard let method = CompressionAtRest(rawValue: compression) else {
+            throw IndexStoreError(.corruptRow, "\"\(compression.prefix(40))\" is not a compression at rest")
+        }
+        return TenantRecord(id: try tenantID(row, 0), name: try row.text(1), createdAt: try row.date(2), compression: method)
     }
 
     private static func applicationEntity(from row: SQLRow) throws -> ApplicationEntity {

@@ -31,6 +31,7 @@ package enum IndexSchema {
     package static let migrations: [IndexMigration] = [
         IndexMigration(version: 1, identifier: "v1-index", statements: version1),
         IndexMigration(version: 2, identifier: "v2-directory", statements: DirectorySchema.version2),
+        IndexMigration(version: 3, identifier: "v3-compression-at-rest", statements: CompressionPrograms.version3),
     ]
 
     private static func version1(_ dialect: SQLDialect) -> [String] {

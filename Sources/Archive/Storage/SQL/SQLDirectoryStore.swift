@@ -20,6 +20,10 @@ public struct SQLDirectoryStore: DirectoryStore {
         try await runner.write(try DirectoryPrograms.createTenant(tenant, dialect: dialect))
     }
 
+    public func setCompression(_ compression: CompressionAtRest, of tenant: TenantID) async throws {
+        try await runner.write(DirectoryPrograms.setCompression(compression, of: tenant, dialect: dialect))
+    }
+
     public func applicationEntities(tenant: TenantID?) async throws -> [ApplicationEntity] {
         try await runner.read(DirectoryPrograms.applicationEntities(tenant: tenant, dialect: dialect))
     }
