@@ -91,6 +91,9 @@ public struct DataSetTokenizer: Sendable {
     /// Whether the tokenizer is between top-level elements: what has been read so far is a complete data set.
     public var isAtTopLevelBoundary: Bool { stack.isEmpty && streamedValue == nil }
 
+    /// Whether the next token is the first of a top-level sequence's content (its first item, or its end).
+    package var isInTopLevelSequence: Bool { stack.count == 1 && stack[0].kind == .sequence }
+
     /// Returns the next token, or nil when `buffer` does not hold enough bytes for it yet.
     ///
     /// Consumes from `buffer` exactly the bytes of the returned token. Throws on input that no DICOM encoder could
@@ -109,6 +112,15 @@ public struct DataSetTokenizer: Sendable {
         _ buffer: inout ByteBuffer, insertingElementsInto builder: inout DataSetBuilder
     ) throws(DICOMParseError) -> DataSetToken? {
         try nextToken(&buffer, wholeElementsTo: &builder)
+    }
+
+    /// Like `next(_:)`, but whole primitive elements are consumed without being returned or even sliced out of
+    /// `buffer`, and other tokens are dropped: a walk that checks the encoding as `next(_:)` does and keeps nothing,
+    /// for a reader that defers a sequence's items and takes its bytes whole. False when `buffer` needs more bytes.
+    package mutating func skipNextToken(_ buffer: inout ByteBuffer) throws(DICOMParseError) -> Bool {
+        var skipped = SkippedElements()
+        guard case .some = try nextToken(&buffer, wholeElementsTo: &skipped) else { return false }
+        return true
     }
 
     private mutating func nextToken<Sink: WholeElementSink>(
@@ -239,6 +251,10 @@ public struct DataSetTokenizer: Sendable {
             return .token(.elementHeader(header))
         }
         guard buffer.readableBytes >= headerLength + valueLength else { return .needsMoreInput }
+        guard Sink.keepsValues else {
+            consume(headerLength + valueLength, &buffer)
+            return .inserted
+        }
         consume(headerLength, &buffer)
         var value = buffer.readSlice(length: valueLength) ?? ByteBuffer()
         offset += valueLength
@@ -478,20 +494,31 @@ public struct DataSetTokenizer: Sendable {
     }
 }
 
-/// Where the tokenizer puts whole primitive elements: into a data set being built, or out as tokens.
+/// Where the tokenizer puts whole primitive elements: into a data set being built, out as tokens, or nowhere.
 protocol WholeElementSink {
     /// Whether whole elements are inserted here; when false they are returned as `.element` tokens.
     static var takesWholeElements: Bool { get }
+    /// Whether values are read at all; when false whole elements are consumed and dropped.
+    static var keepsValues: Bool { get }
     mutating func insert(_ element: consuming DataElement) throws(DICOMParseError)
 }
 
 extension DataSetBuilder: WholeElementSink {
     static var takesWholeElements: Bool { true }
+    static var keepsValues: Bool { true }
 }
 
 /// For `DataSetTokenizer.next(_:)`: every element comes back as a token.
 private struct TokensOnly: WholeElementSink {
     static var takesWholeElements: Bool { false }
+    static var keepsValues: Bool { true }
+    func insert(_ element: consuming DataElement) {}
+}
+
+/// For `DataSetTokenizer.skipNextToken(_:)`: whole elements are checked and dropped.
+private struct SkippedElements: WholeElementSink {
+    static var takesWholeElements: Bool { true }
+    static var keepsValues: Bool { false }
     func insert(_ element: consuming DataElement) {}
 }
 

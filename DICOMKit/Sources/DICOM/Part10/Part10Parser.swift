@@ -35,6 +35,9 @@ public struct Part10Parser: Sendable {
     /// Whether the transfer syntax was detected from the data rather than read from (0002,0010).
     private var isTransferSyntaxDetected: Bool
     private var consumedBeforeDataSet: Int
+    /// A top-level sequence being deferred whose content has not all arrived: its header (the tokenizer stands at
+    /// its first item).
+    private var deferredSequenceHeader: ElementHeader?
 
     /// A parser; `filePath` enables bulk data references into that file (pass nil for bytes from elsewhere).
     public init(options: DICOMReadOptions = DICOMReadOptions(), filePath: String? = nil) {
@@ -46,6 +49,7 @@ public struct Part10Parser: Sendable {
         self.transferSyntax = .implicitVRLittleEndian
         self.consumedBeforeDataSet = 0
         self.isTransferSyntaxDetected = false
+        self.deferredSequenceHeader = nil
     }
 
     /// Reads as far as `buffer` allows. Consumes what it used; the caller keeps the rest and appends to it.
@@ -196,6 +200,13 @@ public struct Part10Parser: Sendable {
         _ buffer: inout ByteBuffer, isEndOfInput: Bool, _ tokenizer: inout DataSetTokenizer,
         _ builder: inout DataSetBuilder
     ) throws(DICOMParseError) -> Step {
+        let defersSequences = options.defersSequences && (referencesFile == nil || options.bulkDataThreshold == nil)
+        if let header = deferredSequenceHeader {
+            guard try deferSequence(header, &buffer, isEndOfInput: isEndOfInput, &tokenizer, &builder) else {
+                return .needsMoreInput
+            }
+            deferredSequenceHeader = nil
+        }
         while true {
             switch try tokenizer.next(&buffer, insertingElementsInto: &builder) {
             case nil:
@@ -208,6 +219,11 @@ public struct Part10Parser: Sendable {
             case .encapsulatedPixelDataStart? where options.stopsBeforePixelData
                 && tokenizer.tagPath == [StructuralTag.pixelData]:
                 return .finished(makeFile(builder.dataSet, stopped: true, tokenizer: tokenizer))
+            case .sequenceStart(let header)? where defersSequences && tokenizer.isInTopLevelSequence:
+                guard try deferSequence(header, &buffer, isEndOfInput: isEndOfInput, &tokenizer, &builder) else {
+                    deferredSequenceHeader = header
+                    return .needsMoreInput
+                }
             case .elementHeader(let header)?:
                 if let path = referencesFile, let length = header.length {
                     let valueOffset = tokenizer.offset
@@ -226,6 +242,33 @@ public struct Part10Parser: Sendable {
                 try builder.append(token)
             }
         }
+    }
+
+    /// Walks the content of the top-level sequence whose header was just read, checking it as an eager read does,
+    /// and inserts the sequence with its bytes, its items left to build (`DICOMReadOptions.defersSequences`).
+    /// Returns false, having consumed nothing, when the input ends first: the caller asks for more and calls again.
+    private func deferSequence(
+        _ header: ElementHeader, _ buffer: inout ByteBuffer, isEndOfInput: Bool, _ tokenizer: inout DataSetTokenizer,
+        _ builder: inout DataSetBuilder
+    ) throws(DICOMParseError) -> Bool {
+        // A sequence of defined length is walked once all of it has arrived, not again after every read.
+        if let length = header.length, buffer.readableBytes < Int(length), !isEndOfInput { return false }
+        let atFirstItem = tokenizer
+        let start = buffer.readerIndex
+        while !tokenizer.isAtTopLevelBoundary {
+            guard try tokenizer.skipNextToken(&buffer) else {
+                if isEndOfInput { try tokenizer.finish(remaining: buffer) }
+                tokenizer = atFirstItem
+                buffer.moveReaderIndex(to: start)
+                return false
+            }
+        }
+        // Read again as one slice (`getSlice` reaches only bytes not yet read).
+        let length = buffer.readerIndex - start
+        buffer.moveReaderIndex(to: start)
+        let encodedValue = buffer.readSlice(length: length) ?? ByteBuffer()
+        try builder.insertDeferredSequence(header, encodedValue: encodedValue, tokenizer: atFirstItem)
+        return true
     }
 
     private func makeFile(_ dataSet: DataSet, stopped: Bool, tokenizer: DataSetTokenizer) -> DICOMFile {
