@@ -126,6 +126,9 @@ public struct DataSetTokenizer: Sendable {
     private mutating func nextToken<Sink: WholeElementSink>(
         _ buffer: inout ByteBuffer, wholeElementsTo sink: inout Sink
     ) throws(DICOMParseError) -> DataSetToken? {
+        // Written only when an element position yields a token: an element that goes into the sink leaves nothing
+        // to destroy (destroying a token, a multi-payload enum, goes through its value witness).
+        var token: DataSetToken?
         while true {
             if streamedValue != nil { return nextChunk(&buffer) }
             if let container = stack.last, let end = container.end, offset >= end {
@@ -139,19 +142,20 @@ public struct DataSetTokenizer: Sendable {
             if let container = stack.last {
                 switch container.kind {
                 case .item:
-                    step = try nextElement(&buffer, encoding: container.encoding, container: container, sink: &sink)
+                    step = try nextElement(
+                        &buffer, encoding: container.encoding, container: container, sink: &sink, token: &token)
                 case .sequence:
                     return try nextItem(&buffer, in: container)
                 case .encapsulatedPixelData:
                     return try nextFragment(&buffer, in: container)
                 }
             } else {
-                step = try nextElement(&buffer, encoding: topLevelEncoding, container: nil, sink: &sink)
+                step = try nextElement(&buffer, encoding: topLevelEncoding, container: nil, sink: &sink, token: &token)
             }
             switch step {
             case .needsMoreInput: return nil
             case .inserted: continue
-            case .token(let token): return token
+            case .token: return token
             }
         }
     }
@@ -186,7 +190,8 @@ public struct DataSetTokenizer: Sendable {
     // MARK: - Elements
 
     private mutating func nextElement<Sink: WholeElementSink>(
-        _ buffer: inout ByteBuffer, encoding declared: Encoding, container: Container?, sink: inout Sink
+        _ buffer: inout ByteBuffer, encoding declared: Encoding, container: Container?, sink: inout Sink,
+        token: inout DataSetToken?
     ) throws(DICOMParseError) -> ElementStep {
         guard buffer.readableBytes >= 8 else { return .needsMoreInput }
         var words = HeaderWords(buffer)
@@ -202,7 +207,9 @@ public struct DataSetTokenizer: Sendable {
         let tag = words.tag(bigEndian: encoding.isBigEndian)
 
         if tag.isDelimiter {
-            return ElementStep(try delimiter(tag, &buffer, container: container))
+            guard let delimiterToken = try delimiter(tag, &buffer, container: container) else { return .needsMoreInput }
+            token = delimiterToken
+            return .token
         }
 
         let vr: VR
@@ -229,8 +236,8 @@ public struct DataSetTokenizer: Sendable {
         }
 
         if length == ElementHeader.undefinedLength {
-            return .token(
-                try undefinedLengthElement(tag: tag, vr: vr, headerLength: headerLength, &buffer, encoding: encoding))
+            token = try undefinedLengthElement(tag: tag, vr: vr, headerLength: headerLength, &buffer, encoding: encoding)
+            return .token
         }
         let valueLength = Int(length)
         if let end = container?.end, offset + headerLength + valueLength > end {
@@ -239,7 +246,8 @@ public struct DataSetTokenizer: Sendable {
         if vr == .SQ {
             consume(headerLength, &buffer)
             try push(Container(kind: .sequence, tag: tag, end: offset + valueLength, encoding: encoding))
-            return .token(.sequenceStart(ElementHeader(tag: tag, vr: .SQ, length: length)))
+            token = .sequenceStart(ElementHeader(tag: tag, vr: .SQ, length: length))
+            return .token
         }
 
         let header = ElementHeader(tag: tag, vr: vr, length: length)
@@ -248,7 +256,8 @@ public struct DataSetTokenizer: Sendable {
         if length >= configuration.streamingThreshold || (configuration.streamsPixelData && isTopLevelPixelData) {
             consume(headerLength, &buffer)
             streamedValue = StreamedValue(remaining: valueLength, swapUnit: swapUnit, tag: tag)
-            return .token(.elementHeader(header))
+            token = .elementHeader(header)
+            return .token
         }
         guard buffer.readableBytes >= headerLength + valueLength else { return .needsMoreInput }
         guard Sink.keepsValues else {
@@ -259,7 +268,10 @@ public struct DataSetTokenizer: Sendable {
         var value = buffer.readSlice(length: valueLength) ?? ByteBuffer()
         offset += valueLength
         if swapUnit > 1 { value = Self.swapped(value, unit: swapUnit) }
-        guard Sink.takesWholeElements else { return .token(.element(header, value)) }
+        guard Sink.takesWholeElements else {
+            token = .element(header, value)
+            return .token
+        }
         try sink.insert(DataElement(tag: tag, vr: vr, value: .bytes(value)))
         return .inserted
     }
@@ -527,11 +539,8 @@ private enum ElementStep {
     case needsMoreInput
     /// A whole primitive element went into the sink.
     case inserted
-    case token(DataSetToken)
-
-    init(_ token: DataSetToken?) {
-        if let token { self = .token(token) } else { self = .needsMoreInput }
-    }
+    /// A token, written to the caller's `token`.
+    case token
 }
 
 /// The first 12 bytes of an element, item or delimiter header (fewer at the end of input, the rest read as zeros),
