@@ -35,9 +35,20 @@ public struct Part10Parser: Sendable {
     /// Whether the transfer syntax was detected from the data rather than read from (0002,0010).
     private var isTransferSyntaxDetected: Bool
     private var consumedBeforeDataSet: Int
-    /// A top-level sequence being deferred whose content has not all arrived: its header (the tokenizer stands at
-    /// its first item).
-    private var deferredSequenceHeader: ElementHeader?
+    /// A top-level sequence being deferred whose content has not all arrived yet.
+    private var deferredSequenceWalk: DeferredSequenceWalk?
+
+    /// How far the walk through a deferred sequence's content has come. The content stays in the input (unconsumed,
+    /// so the caller keeps it) until the walk reaches its end; each call resumes where the last stopped.
+    private struct DeferredSequenceWalk: Sendable {
+        var header: ElementHeader
+        /// The tokenizer as the sequence's header left it: what builds the items later.
+        var atFirstItem: DataSetTokenizer
+        /// The tokenizer walking the content.
+        var walker: DataSetTokenizer
+        /// Bytes of content walked so far.
+        var walked = 0
+    }
 
     /// A parser; `filePath` enables bulk data references into that file (pass nil for bytes from elsewhere).
     public init(options: DICOMReadOptions = DICOMReadOptions(), filePath: String? = nil) {
@@ -49,7 +60,7 @@ public struct Part10Parser: Sendable {
         self.transferSyntax = .implicitVRLittleEndian
         self.consumedBeforeDataSet = 0
         self.isTransferSyntaxDetected = false
-        self.deferredSequenceHeader = nil
+        self.deferredSequenceWalk = nil
     }
 
     /// Reads as far as `buffer` allows. Consumes what it used; the caller keeps the rest and appends to it.
@@ -201,11 +212,12 @@ public struct Part10Parser: Sendable {
         _ builder: inout DataSetBuilder
     ) throws(DICOMParseError) -> Step {
         let defersSequences = options.defersSequences && (referencesFile == nil || options.bulkDataThreshold == nil)
-        if let header = deferredSequenceHeader {
-            guard try deferSequence(header, &buffer, isEndOfInput: isEndOfInput, &tokenizer, &builder) else {
+        if var walk = deferredSequenceWalk {
+            deferredSequenceWalk = nil
+            guard try deferSequence(&walk, &buffer, isEndOfInput: isEndOfInput, &tokenizer, &builder) else {
+                deferredSequenceWalk = walk
                 return .needsMoreInput
             }
-            deferredSequenceHeader = nil
         }
         while true {
             switch try tokenizer.next(&buffer, insertingElementsInto: &builder) {
@@ -220,8 +232,9 @@ public struct Part10Parser: Sendable {
                 && tokenizer.tagPath == [StructuralTag.pixelData]:
                 return .finished(makeFile(builder.dataSet, stopped: true, tokenizer: tokenizer))
             case .sequenceStart(let header)? where defersSequences && tokenizer.isInTopLevelSequence:
-                guard try deferSequence(header, &buffer, isEndOfInput: isEndOfInput, &tokenizer, &builder) else {
-                    deferredSequenceHeader = header
+                var walk = DeferredSequenceWalk(header: header, atFirstItem: tokenizer, walker: tokenizer)
+                guard try deferSequence(&walk, &buffer, isEndOfInput: isEndOfInput, &tokenizer, &builder) else {
+                    deferredSequenceWalk = walk
                     return .needsMoreInput
                 }
             case .elementHeader(let header)?:
@@ -244,30 +257,26 @@ public struct Part10Parser: Sendable {
         }
     }
 
-    /// Walks the content of the top-level sequence whose header was just read, checking it as an eager read does,
-    /// and inserts the sequence with its bytes, its items left to build (`DICOMReadOptions.defersSequences`).
-    /// Returns false, having consumed nothing, when the input ends first: the caller asks for more and calls again.
+    /// Walks the content of the top-level sequence whose header was read, checking it as an eager read does, and
+    /// inserts the sequence with its bytes, its items left to build (`DICOMReadOptions.defersSequences`). Returns
+    /// false when the input ends first, having consumed nothing: the caller asks for more and calls again, and the
+    /// walk resumes where it stopped.
     private func deferSequence(
-        _ header: ElementHeader, _ buffer: inout ByteBuffer, isEndOfInput: Bool, _ tokenizer: inout DataSetTokenizer,
-        _ builder: inout DataSetBuilder
+        _ walk: inout DeferredSequenceWalk, _ buffer: inout ByteBuffer, isEndOfInput: Bool,
+        _ tokenizer: inout DataSetTokenizer, _ builder: inout DataSetBuilder
     ) throws(DICOMParseError) -> Bool {
-        // A sequence of defined length is walked once all of it has arrived, not again after every read.
-        if let length = header.length, buffer.readableBytes < Int(length), !isEndOfInput { return false }
-        let atFirstItem = tokenizer
-        let start = buffer.readerIndex
-        while !tokenizer.isAtTopLevelBoundary {
-            guard try tokenizer.skipNextToken(&buffer) else {
-                if isEndOfInput { try tokenizer.finish(remaining: buffer) }
-                tokenizer = atFirstItem
-                buffer.moveReaderIndex(to: start)
+        var content = buffer
+        content.moveReaderIndex(forwardBy: walk.walked)
+        while !walk.walker.isAtTopLevelBoundary {
+            guard try walk.walker.skipNextToken(&content) else {
+                if isEndOfInput { try walk.walker.finish(remaining: content) }
+                walk.walked = content.readerIndex - buffer.readerIndex
                 return false
             }
         }
-        // Read again as one slice (`getSlice` reaches only bytes not yet read).
-        let length = buffer.readerIndex - start
-        buffer.moveReaderIndex(to: start)
-        let encodedValue = buffer.readSlice(length: length) ?? ByteBuffer()
-        try builder.insertDeferredSequence(header, encodedValue: encodedValue, tokenizer: atFirstItem)
+        let encodedValue = buffer.readSlice(length: content.readerIndex - buffer.readerIndex) ?? ByteBuffer()
+        try builder.insertDeferredSequence(walk.header, encodedValue: encodedValue, tokenizer: walk.atFirstItem)
+        tokenizer = walk.walker
         return true
     }
 
