@@ -1,12 +1,16 @@
 // Parse throughput of the Part 10 reader, for `make bench` (scripts/bench), which runs DCMTK and pydicom on the same
 // files in the same run.
 //
-//   DICOMBench [--mode header|full|decode] [--source file|memory] [--min-seconds S] [--files-from LIST] FILE…
+//   DICOMBench [--mode header|full|decode] [--source file|memory] [--eager-sequences] [--min-seconds S]
+//              [--files-from LIST] FILE…
+//   DICOMBench --profile-passes N …   exactly N passes after the warm-up, untimed: for valgrind --tool=callgrind
 //   DICOMBench --check FILE…        prints "ok<TAB>path" or "fail<TAB>path<TAB>error" for each file
 //
 // Modes: `header` reads up to Pixel Data and stops (`stopsBeforePixelData`: a file read stops at its header);
 // `full` reads the whole file into a `DataSet` (values stay as encoded bytes, as DCMTK and pydicom keep them until
 // asked); `decode` is `full` then every value decoded once, as `pydicom … for e in ds.iterall(): e.value` does.
+// In the header and full modes, top-level sequences are kept encoded and built when read
+// (`DICOMReadOptions.defersSequences`), as pydicom leaves them until accessed; `--eager-sequences` builds every item.
 // Sources: `file` reads each file from disk each time (page cache warm), as the peers do; `memory` parses bytes
 // already in memory: the parser alone. One warm-up pass, then batches of passes over all files (see below); prints
 // one line of key=value figures (MB = 10^6 bytes of file size, whatever the mode reads of it).
@@ -28,6 +32,8 @@ struct Arguments {
     var source = Source.file
     var minimumSeconds = 3.0
     var check = false
+    var eagerSequences = false
+    var profilePasses: Int?
     var paths: [String] = []
 
     init(_ arguments: ArraySlice<String>) {
@@ -48,6 +54,12 @@ struct Arguments {
                 }
                 minimumSeconds = value
             case "--check": check = true
+            case "--profile-passes":
+                guard let value = remaining.popFirst().flatMap(Int.init), value > 0 else {
+                    Self.usage("bad --profile-passes")
+                }
+                profilePasses = value
+            case "--eager-sequences": eagerSequences = true
             case "--files-from":
                 guard let list = remaining.popFirst(), let text = readWholeFile(list) else {
                     Self.usage("bad --files-from")
@@ -62,8 +74,9 @@ struct Arguments {
 
     static func usage(_ problem: String) -> Never {
         print("DICOMBench: \(problem)")
-        print("usage: DICOMBench [--mode header|full|decode] [--source file|memory] [--min-seconds S]")
+        print("usage: DICOMBench [--mode header|full|decode] [--source file|memory] [--eager-sequences] [--min-seconds S]")
         print("                  [--files-from LIST] FILE…")
+        print("       DICOMBench --profile-passes N …")
         print("       DICOMBench --check FILE…")
         exit(2)
     }
@@ -84,7 +97,9 @@ if arguments.check {
     exit(0)
 }
 
-let options = DICOMReadOptions(stopsBeforePixelData: arguments.mode == .header)
+let options = DICOMReadOptions(
+    stopsBeforePixelData: arguments.mode == .header,
+    defersSequences: arguments.mode != .decode && !arguments.eagerSequences)
 var totalBytes = 0
 var inMemory: [ByteBuffer] = []
 for path in arguments.paths {
@@ -149,6 +164,11 @@ func decodeAll(_ dataSet: DataSet, checksum: inout Int) {
 // (on a shared machine, other work only ever slows a batch down), with the mean over all batches.
 let clock = ContinuousClock()
 var checksum = pass(arguments, options: options, inMemory: inMemory)  // warm-up: page cache, allocator, dictionary
+if let profilePasses = arguments.profilePasses {
+    for _ in 0..<profilePasses { checksum &+= pass(arguments, options: options, inMemory: inMemory) }
+    print("passes=\(profilePasses) checksum=\(checksum)")
+    exit(0)
+}
 var best = Duration.zero
 var bestPasses = 0
 var passes = 0

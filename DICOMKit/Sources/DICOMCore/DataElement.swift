@@ -7,20 +7,78 @@ public import NIOCore
 public struct DataElement: Hashable, Sendable {
     public var tag: Tag
     public var vr: VR
-    public var value: Value
     /// Whether the element was, or is to be, encoded with an undefined length and a delimiter. Only sequences,
     /// encapsulated pixel data and UN values holding an implicit VR sequence have one.
     public var hasUndefinedLength: Bool
+    @usableFromInline
+    internal var content: Content
+
+    /// The value as held: decoded, or a sequence whose items are still encoded.
+    @usableFromInline
+    internal enum Content: Sendable {
+        case value(Value)
+        case deferredSequence(DeferredSequence)
+    }
+
+    /// The value. For a sequence read with `DICOMReadOptions.defersSequences`, reading builds its items the first
+    /// time (see `DeferredSequence`); should its bytes be malformed, which the reader's checks rule out for
+    /// anything it read, the value reads as those bytes (`.bytes`, so nothing is lost and writing gives them back)
+    /// and `decodedValue()` says why. Setting a value replaces a deferred sequence.
+    public var value: Value {
+        get {
+            switch content {
+            case .value(let value): value
+            case .deferredSequence(let sequence):
+                (try? sequence.items()).map(Value.sequence) ?? .bytes(sequence.encodedValue)
+            }
+        }
+        set { content = .value(newValue) }
+    }
+
+    /// The sequence kept encoded by a reader that defers sequences, until something reads or replaces the value.
+    public var deferredSequence: DeferredSequence? {
+        if case .deferredSequence(let sequence) = content { return sequence }
+        return nil
+    }
+
+    /// The value; for a deferred sequence, its items, or the parse error that its bytes give.
+    public func decodedValue() throws(DICOMParseError) -> Value {
+        switch content {
+        case .value(let value): value
+        case .deferredSequence(let sequence): .sequence(try sequence.items())
+        }
+    }
 
     public init(tag: Tag, vr: VR, value: Value, hasUndefinedLength: Bool? = nil) {
         self.tag = tag
         self.vr = vr
-        self.value = value
+        self.content = .value(value)
         switch value {
         case .bytes, .bulkData: self.hasUndefinedLength = false
         case .fragments: self.hasUndefinedLength = true
         case .sequence: self.hasUndefinedLength = hasUndefinedLength ?? true
         }
+    }
+
+    /// A sequence element (VR SQ, or UN holding an implicit VR sequence) whose items stay encoded until read.
+    package init(tag: Tag, vr: VR, deferredSequence: DeferredSequence, hasUndefinedLength: Bool) {
+        self.tag = tag
+        self.vr = vr
+        self.content = .deferredSequence(deferredSequence)
+        self.hasUndefinedLength = hasUndefinedLength
+    }
+
+    /// Equality compares decoded values: a deferred sequence equals the same items read eagerly.
+    public static func == (lhs: DataElement, rhs: DataElement) -> Bool {
+        lhs.tag == rhs.tag && lhs.vr == rhs.vr && lhs.hasUndefinedLength == rhs.hasUndefinedLength
+            && lhs.value == rhs.value
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(tag)
+        hasher.combine(vr)
+        hasher.combine(hasUndefinedLength)
+        hasher.combine(value)
     }
 
     /// A primitive element whose value is the given bytes (little-endian for binary VRs, padding included).

@@ -11,6 +11,8 @@ import NIOCore
 /// thresholds, assembled by `DataSetBuilder`. A thrown `DICOMParseError` is an answer; a trap is a finding, and so is:
 /// - whole and drip-fed reads that differ (one fails, different files, or different error codes);
 /// - a header-only read that fails, or holds an element the full read does not, when the full read succeeds;
+/// - a read that defers sequences (`defersSequences`) and differs from the eager read in any way: file, warnings,
+///   error code or offset, written bytes;
 /// - a tokenizer whose `offset` is not the count of bytes it consumed, that consumes bytes and returns nil, that
 ///   returns more tokens than the input can hold, or whose tokens `DataSetBuilder` rejects as out of place;
 /// - re-encoding a file it read trapping (the writer must throw or succeed).
@@ -22,6 +24,8 @@ enum ParserFuzzHarness {
         let full = checkPart10(bytes, options: DICOMReadOptions(), random: &random)
         let header = checkPart10(bytes, options: DICOMReadOptions(stopsBeforePixelData: true), random: &random)
         checkHeaderAgainstFull(header: header, full: full)
+        let deferred = checkPart10(bytes, options: DICOMReadOptions(defersSequences: true), random: &random)
+        checkDeferredAgainstEager(deferred: deferred, eager: full)
         if case .success(let file) = full {
             _ = try? file.encoded()
         }
@@ -40,7 +44,7 @@ enum ParserFuzzHarness {
     ) -> Result<DICOMFile, DICOMParseError> {
         let whole = Result { () throws(DICOMParseError) in try DICOMFile(bytes: bytes, options: options) }
         let dripFed = parseDripFed(bytes, options: options, random: &random)
-        let mode = options.stopsBeforePixelData ? "header-only" : "full"
+        let mode = (options.stopsBeforePixelData ? "header-only" : "full") + (options.defersSequences ? ", deferred" : "")
         if KnownIssues.isSniffingDifference(bytes, whole, dripFed) { return whole }
         switch (whole, dripFed) {
         case (.success(let a), .success(let b)):
@@ -121,6 +125,32 @@ enum ParserFuzzHarness {
         for element in header.dataSet.elements where full.dataSet[element.tag] != element {
             let how = full.dataSet[element.tag] == nil ? "lacks" : "reads differently"
             fatalError("the header-only read has \(element.tag), which the full read \(how)")
+        }
+    }
+
+    /// Deferring sequences changes when items are built, never what is read.
+    private static func checkDeferredAgainstEager(
+        deferred deferredRead: Result<DICOMFile, DICOMParseError>, eager eagerRead: Result<DICOMFile, DICOMParseError>
+    ) {
+        switch (eagerRead, deferredRead) {
+        case (.success(let eager), .success(let deferred)):
+            if eager != deferred { fatalError("deferred and eager reads differ: \(difference(eager, deferred))") }
+            if eager.warnings != deferred.warnings {
+                fatalError("the eager read warned \(eager.warnings), the deferred read \(deferred.warnings)")
+            }
+            let eagerBytes = Result { () throws(DICOMParseError) in try eager.encoded() }
+            let deferredBytes = Result { () throws(DICOMParseError) in try deferred.encoded() }
+            if (try? eagerBytes.get()) != (try? deferredBytes.get()) {
+                fatalError("deferred and eager reads write different bytes")
+            }
+        case (.failure(let eager), .failure(let deferred)):
+            if eager.code != deferred.code || eager.offset != deferred.offset {
+                fatalError("the eager read threw \(eager), the deferred read \(deferred)")
+            }
+        case (.success, .failure(let error)):
+            fatalError("the eager read succeeded, the deferred read threw \(error)")
+        case (.failure(let error), .success):
+            fatalError("the eager read threw \(error), the deferred read succeeded")
         }
     }
 

@@ -1,5 +1,5 @@
 public import DICOMCore
-import NIOCore
+package import NIOCore
 
 /// Assembles a `DataSet` from the tokens of a `DataSetTokenizer`.
 ///
@@ -156,6 +156,41 @@ public struct DataSetBuilder: Sendable {
             throw DICOMParseError(.unexpectedToken, "element \(element.tag) outside a data set or item")
         }
         current.append(element)
+    }
+
+    /// Inserts a sequence that the reader keeps encoded (`DICOMReadOptions.defersSequences`): `encodedValue` is its
+    /// content, which `tokenizer`, as it stood after the sequence's header, has already walked without error. Its
+    /// items are built from those bytes by the same tokenizer and a builder like this one when first read, so they
+    /// come out as an eager read would have built them, the character set their enclosing data set gives included.
+    package mutating func insertDeferredSequence(
+        _ header: ElementHeader, encodedValue: ByteBuffer, tokenizer: DataSetTokenizer
+    ) throws(DICOMParseError) {
+        let itemCharacterSet = characterSetForItems(of: current)
+        let sequence = DeferredSequence(encodedValue: encodedValue) { bytes throws(DICOMParseError) in
+            try Self.items(of: header, encodedAs: bytes, tokenizer: tokenizer, itemCharacterSet: itemCharacterSet)
+        }
+        try insert(
+            DataElement(
+                tag: header.tag, vr: header.vr, deferredSequence: sequence, hasUndefinedLength: header.length == nil))
+    }
+
+    /// The items of a deferred sequence: its content tokenized from where its header left `tokenizer`.
+    private static func items(
+        of header: ElementHeader, encodedAs bytes: ByteBuffer, tokenizer: DataSetTokenizer,
+        itemCharacterSet: SpecificCharacterSet?
+    ) throws(DICOMParseError) -> [DataSet] {
+        var tokenizer = tokenizer
+        var buffer = bytes
+        var builder = DataSetBuilder()
+        builder.open(header, isPixelData: false, itemCharacterSet: itemCharacterSet)
+        while !tokenizer.isAtTopLevelBoundary {
+            guard let token = try tokenizer.next(&buffer, insertingElementsInto: &builder) else {
+                try tokenizer.finish(remaining: buffer)
+                throw DICOMParseError(.truncated, "sequence \(header.tag) ends early", tagPath: [header.tag])
+            }
+            try builder.append(token)
+        }
+        return try builder.finish().first?.items ?? []
     }
 
     /// Marks the value being streamed as skipped: the reader has replaced it (by a bulk data reference).

@@ -91,6 +91,9 @@ public struct DataSetTokenizer: Sendable {
     /// Whether the tokenizer is between top-level elements: what has been read so far is a complete data set.
     public var isAtTopLevelBoundary: Bool { stack.isEmpty && streamedValue == nil }
 
+    /// Whether the next token is the first of a top-level sequence's content (its first item, or its end).
+    package var isInTopLevelSequence: Bool { stack.count == 1 && stack[0].kind == .sequence }
+
     /// Returns the next token, or nil when `buffer` does not hold enough bytes for it yet.
     ///
     /// Consumes from `buffer` exactly the bytes of the returned token. Throws on input that no DICOM encoder could
@@ -111,9 +114,21 @@ public struct DataSetTokenizer: Sendable {
         try nextToken(&buffer, wholeElementsTo: &builder)
     }
 
+    /// Like `next(_:)`, but whole primitive elements are consumed without being returned or even sliced out of
+    /// `buffer`, and other tokens are dropped: a walk that checks the encoding as `next(_:)` does and keeps nothing,
+    /// for a reader that defers a sequence's items and takes its bytes whole. False when `buffer` needs more bytes.
+    package mutating func skipNextToken(_ buffer: inout ByteBuffer) throws(DICOMParseError) -> Bool {
+        var skipped = SkippedElements()
+        guard case .some = try nextToken(&buffer, wholeElementsTo: &skipped) else { return false }
+        return true
+    }
+
     private mutating func nextToken<Sink: WholeElementSink>(
         _ buffer: inout ByteBuffer, wholeElementsTo sink: inout Sink
     ) throws(DICOMParseError) -> DataSetToken? {
+        // Written only when an element position yields a token: an element that goes into the sink leaves nothing
+        // to destroy (destroying a token, a multi-payload enum, goes through its value witness).
+        var token: DataSetToken?
         while true {
             if streamedValue != nil { return nextChunk(&buffer) }
             if let container = stack.last, let end = container.end, offset >= end {
@@ -127,19 +142,20 @@ public struct DataSetTokenizer: Sendable {
             if let container = stack.last {
                 switch container.kind {
                 case .item:
-                    step = try nextElement(&buffer, encoding: container.encoding, container: container, sink: &sink)
+                    step = try nextElement(
+                        &buffer, encoding: container.encoding, container: container, sink: &sink, token: &token)
                 case .sequence:
                     return try nextItem(&buffer, in: container)
                 case .encapsulatedPixelData:
                     return try nextFragment(&buffer, in: container)
                 }
             } else {
-                step = try nextElement(&buffer, encoding: topLevelEncoding, container: nil, sink: &sink)
+                step = try nextElement(&buffer, encoding: topLevelEncoding, container: nil, sink: &sink, token: &token)
             }
             switch step {
             case .needsMoreInput: return nil
             case .inserted: continue
-            case .token(let token): return token
+            case .token: return token
             }
         }
     }
@@ -174,7 +190,8 @@ public struct DataSetTokenizer: Sendable {
     // MARK: - Elements
 
     private mutating func nextElement<Sink: WholeElementSink>(
-        _ buffer: inout ByteBuffer, encoding declared: Encoding, container: Container?, sink: inout Sink
+        _ buffer: inout ByteBuffer, encoding declared: Encoding, container: Container?, sink: inout Sink,
+        token: inout DataSetToken?
     ) throws(DICOMParseError) -> ElementStep {
         guard buffer.readableBytes >= 8 else { return .needsMoreInput }
         var words = HeaderWords(buffer)
@@ -190,7 +207,9 @@ public struct DataSetTokenizer: Sendable {
         let tag = words.tag(bigEndian: encoding.isBigEndian)
 
         if tag.isDelimiter {
-            return ElementStep(try delimiter(tag, &buffer, container: container))
+            guard let delimiterToken = try delimiter(tag, &buffer, container: container) else { return .needsMoreInput }
+            token = delimiterToken
+            return .token
         }
 
         let vr: VR
@@ -217,8 +236,8 @@ public struct DataSetTokenizer: Sendable {
         }
 
         if length == ElementHeader.undefinedLength {
-            return .token(
-                try undefinedLengthElement(tag: tag, vr: vr, headerLength: headerLength, &buffer, encoding: encoding))
+            token = try undefinedLengthElement(tag: tag, vr: vr, headerLength: headerLength, &buffer, encoding: encoding)
+            return .token
         }
         let valueLength = Int(length)
         if let end = container?.end, offset + headerLength + valueLength > end {
@@ -227,7 +246,8 @@ public struct DataSetTokenizer: Sendable {
         if vr == .SQ {
             consume(headerLength, &buffer)
             try push(Container(kind: .sequence, tag: tag, end: offset + valueLength, encoding: encoding))
-            return .token(.sequenceStart(ElementHeader(tag: tag, vr: .SQ, length: length)))
+            token = .sequenceStart(ElementHeader(tag: tag, vr: .SQ, length: length))
+            return .token
         }
 
         let header = ElementHeader(tag: tag, vr: vr, length: length)
@@ -236,14 +256,22 @@ public struct DataSetTokenizer: Sendable {
         if length >= configuration.streamingThreshold || (configuration.streamsPixelData && isTopLevelPixelData) {
             consume(headerLength, &buffer)
             streamedValue = StreamedValue(remaining: valueLength, swapUnit: swapUnit, tag: tag)
-            return .token(.elementHeader(header))
+            token = .elementHeader(header)
+            return .token
         }
         guard buffer.readableBytes >= headerLength + valueLength else { return .needsMoreInput }
+        guard Sink.keepsValues else {
+            consume(headerLength + valueLength, &buffer)
+            return .inserted
+        }
         consume(headerLength, &buffer)
         var value = buffer.readSlice(length: valueLength) ?? ByteBuffer()
         offset += valueLength
         if swapUnit > 1 { value = Self.swapped(value, unit: swapUnit) }
-        guard Sink.takesWholeElements else { return .token(.element(header, value)) }
+        guard Sink.takesWholeElements else {
+            token = .element(header, value)
+            return .token
+        }
         try sink.insert(DataElement(tag: tag, vr: vr, value: .bytes(value)))
         return .inserted
     }
@@ -478,20 +506,31 @@ public struct DataSetTokenizer: Sendable {
     }
 }
 
-/// Where the tokenizer puts whole primitive elements: into a data set being built, or out as tokens.
+/// Where the tokenizer puts whole primitive elements: into a data set being built, out as tokens, or nowhere.
 protocol WholeElementSink {
     /// Whether whole elements are inserted here; when false they are returned as `.element` tokens.
     static var takesWholeElements: Bool { get }
+    /// Whether values are read at all; when false whole elements are consumed and dropped.
+    static var keepsValues: Bool { get }
     mutating func insert(_ element: consuming DataElement) throws(DICOMParseError)
 }
 
 extension DataSetBuilder: WholeElementSink {
     static var takesWholeElements: Bool { true }
+    static var keepsValues: Bool { true }
 }
 
 /// For `DataSetTokenizer.next(_:)`: every element comes back as a token.
 private struct TokensOnly: WholeElementSink {
     static var takesWholeElements: Bool { false }
+    static var keepsValues: Bool { true }
+    func insert(_ element: consuming DataElement) {}
+}
+
+/// For `DataSetTokenizer.skipNextToken(_:)`: whole elements are checked and dropped.
+private struct SkippedElements: WholeElementSink {
+    static var takesWholeElements: Bool { true }
+    static var keepsValues: Bool { false }
     func insert(_ element: consuming DataElement) {}
 }
 
@@ -500,11 +539,8 @@ private enum ElementStep {
     case needsMoreInput
     /// A whole primitive element went into the sink.
     case inserted
-    case token(DataSetToken)
-
-    init(_ token: DataSetToken?) {
-        if let token { self = .token(token) } else { self = .needsMoreInput }
-    }
+    /// A token, written to the caller's `token`.
+    case token
 }
 
 /// The first 12 bytes of an element, item or delimiter header (fewer at the end of input, the rest read as zeros),

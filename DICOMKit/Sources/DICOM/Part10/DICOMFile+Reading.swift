@@ -18,22 +18,27 @@ extension DICOMFile {
     /// Reads a file from disk.
     ///
     /// Without `stopsBeforePixelData` or a `bulkDataThreshold` the file is read whole in one call. With either, it
-    /// is read in chunks and never further than needed: a 2 GB file's header costs a few kilobytes of reading.
+    /// is read in chunks and never further than needed: a 2 GB file's header costs a few kilobytes of reading, and
+    /// three system calls (open, read, close) when it fits the first chunk.
     public init(contentsOf path: String, options: DICOMReadOptions = DICOMReadOptions()) throws(DICOMFileError) {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw DICOMFileError.io(path: path, operation: "open", errno: errno) }
         defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
-            throw DICOMFileError.io(path: path, operation: "stat", errno: errno)
-        }
-        let fileSize = Int(status.st_size)
         let streams = options.stopsBeforePixelData || options.bulkDataThreshold != nil
+        // Read in chunks, the end of the file is where a read comes back empty: no need to ask for its size.
+        var fileSize = Int.max
+        if !streams {
+            var status = stat()
+            guard fstat(descriptor, &status) == 0 else {
+                throw DICOMFileError.io(path: path, operation: "stat", errno: errno)
+            }
+            fileSize = Int(status.st_size)
+        }
         var parser = Part10Parser(options: options, filePath: path)
         var buffer = ByteBuffer()
-        // A header usually fits the first 16 KB (CT and MR: 2-20 KB); chunks then double, so that reading a
-        // long header or value costs a few reads, not one per chunk.
-        var chunkSize = streams ? 16 * 1024 : max(fileSize, 1)
+        // Most CT and MR headers fit the first 8 KB (2-20 KB); chunks then double, so that reading a long header or
+        // value costs a few reads, not one per chunk.
+        var chunkSize = streams ? 8 * 1024 : max(fileSize, 1)
         var position = 0
         while true {
             let isEndOfInput = position >= fileSize
@@ -60,7 +65,7 @@ extension DICOMFile {
                 let wanted = min(chunkSize, fileSize - position)
                 let read = try Self.read(descriptor, count: wanted, into: &buffer, path: path)
                 position += read
-                if read == 0 { position = fileSize }
+                if read < wanted { fileSize = position }
                 // Grow chunks while one value spans many of them, so a long value is not read in small steps.
                 chunkSize = min(chunkSize * 2, 16 * 1024 * 1024)
             }

@@ -51,15 +51,22 @@ public struct DICOMReadOptions: Sendable {
     /// A deflated data set that inflates past this is rejected (a small deflated file can expand a
     /// thousandfold; deflated data sets in practice are small).
     public var maximumInflatedLength: Int
+    /// Keep each top-level sequence as its encoded bytes and build its items when something first reads them
+    /// (`DeferredSequence`), as pydicom does: a reader that wants a few top-level attributes is spared building
+    /// the items of every sequence. The bytes are still checked as they are read, so a file is accepted or rejected,
+    /// with the same error, whether or not sequences are deferred. Ignored with a `bulkDataThreshold` (values in
+    /// sequences then become bulk data references, which needs the items built).
+    public var defersSequences: Bool
 
     public init(
         stopsBeforePixelData: Bool = false, bulkDataThreshold: UInt32? = nil, maximumNestingDepth: Int = 64,
-        maximumInflatedLength: Int = 256 << 20
+        maximumInflatedLength: Int = 256 << 20, defersSequences: Bool = false
     ) {
         self.stopsBeforePixelData = stopsBeforePixelData
         self.bulkDataThreshold = bulkDataThreshold
         self.maximumNestingDepth = maximumNestingDepth
         self.maximumInflatedLength = maximumInflatedLength
+        self.defersSequences = defersSequences
     }
 }
 

@@ -35,6 +35,20 @@ public struct Part10Parser: Sendable {
     /// Whether the transfer syntax was detected from the data rather than read from (0002,0010).
     private var isTransferSyntaxDetected: Bool
     private var consumedBeforeDataSet: Int
+    /// A top-level sequence being deferred whose content has not all arrived yet.
+    private var deferredSequenceWalk: DeferredSequenceWalk?
+
+    /// How far the walk through a deferred sequence's content has come. The content stays in the input (unconsumed,
+    /// so the caller keeps it) until the walk reaches its end; each call resumes where the last stopped.
+    private struct DeferredSequenceWalk: Sendable {
+        var header: ElementHeader
+        /// The tokenizer as the sequence's header left it: what builds the items later.
+        var atFirstItem: DataSetTokenizer
+        /// The tokenizer walking the content.
+        var walker: DataSetTokenizer
+        /// Bytes of content walked so far.
+        var walked = 0
+    }
 
     /// A parser; `filePath` enables bulk data references into that file (pass nil for bytes from elsewhere).
     public init(options: DICOMReadOptions = DICOMReadOptions(), filePath: String? = nil) {
@@ -46,6 +60,7 @@ public struct Part10Parser: Sendable {
         self.transferSyntax = .implicitVRLittleEndian
         self.consumedBeforeDataSet = 0
         self.isTransferSyntaxDetected = false
+        self.deferredSequenceWalk = nil
     }
 
     /// Reads as far as `buffer` allows. Consumes what it used; the caller keeps the rest and appends to it.
@@ -196,6 +211,14 @@ public struct Part10Parser: Sendable {
         _ buffer: inout ByteBuffer, isEndOfInput: Bool, _ tokenizer: inout DataSetTokenizer,
         _ builder: inout DataSetBuilder
     ) throws(DICOMParseError) -> Step {
+        let defersSequences = options.defersSequences && (referencesFile == nil || options.bulkDataThreshold == nil)
+        if var walk = deferredSequenceWalk {
+            deferredSequenceWalk = nil
+            guard try deferSequence(&walk, &buffer, isEndOfInput: isEndOfInput, &tokenizer, &builder) else {
+                deferredSequenceWalk = walk
+                return .needsMoreInput
+            }
+        }
         while true {
             switch try tokenizer.next(&buffer, insertingElementsInto: &builder) {
             case nil:
@@ -208,6 +231,12 @@ public struct Part10Parser: Sendable {
             case .encapsulatedPixelDataStart? where options.stopsBeforePixelData
                 && tokenizer.tagPath == [StructuralTag.pixelData]:
                 return .finished(makeFile(builder.dataSet, stopped: true, tokenizer: tokenizer))
+            case .sequenceStart(let header)? where defersSequences && tokenizer.isInTopLevelSequence:
+                var walk = DeferredSequenceWalk(header: header, atFirstItem: tokenizer, walker: tokenizer)
+                guard try deferSequence(&walk, &buffer, isEndOfInput: isEndOfInput, &tokenizer, &builder) else {
+                    deferredSequenceWalk = walk
+                    return .needsMoreInput
+                }
             case .elementHeader(let header)?:
                 if let path = referencesFile, let length = header.length {
                     let valueOffset = tokenizer.offset
@@ -226,6 +255,29 @@ public struct Part10Parser: Sendable {
                 try builder.append(token)
             }
         }
+    }
+
+    /// Walks the content of the top-level sequence whose header was read, checking it as an eager read does, and
+    /// inserts the sequence with its bytes, its items left to build (`DICOMReadOptions.defersSequences`). Returns
+    /// false when the input ends first, having consumed nothing: the caller asks for more and calls again, and the
+    /// walk resumes where it stopped.
+    private func deferSequence(
+        _ walk: inout DeferredSequenceWalk, _ buffer: inout ByteBuffer, isEndOfInput: Bool,
+        _ tokenizer: inout DataSetTokenizer, _ builder: inout DataSetBuilder
+    ) throws(DICOMParseError) -> Bool {
+        var content = buffer
+        content.moveReaderIndex(forwardBy: walk.walked)
+        while !walk.walker.isAtTopLevelBoundary {
+            guard try walk.walker.skipNextToken(&content) else {
+                if isEndOfInput { try walk.walker.finish(remaining: content) }
+                walk.walked = content.readerIndex - buffer.readerIndex
+                return false
+            }
+        }
+        let encodedValue = buffer.readSlice(length: content.readerIndex - buffer.readerIndex) ?? ByteBuffer()
+        try builder.insertDeferredSequence(walk.header, encodedValue: encodedValue, tokenizer: walk.atFirstItem)
+        tokenizer = walk.walker
+        return true
     }
 
     private func makeFile(_ dataSet: DataSet, stopped: Bool, tokenizer: DataSetTokenizer) -> DICOMFile {

@@ -30,7 +30,7 @@ public struct DataSetWriter: Sendable {
 
     /// Appends the encoding of one element.
     public func write(_ element: DataElement, into buffer: inout ByteBuffer) throws(DICOMParseError) {
-        switch element.value {
+        switch try element.decodedValue() {
         case .bytes(let value):
             try writeHeader(
                 element.tag, element.vr, length: Self.encodable(value.readableBytes, tag: element.tag), into: &buffer)
@@ -78,7 +78,7 @@ public struct DataSetWriter: Sendable {
 
     private func encodedLength(of element: DataElement) throws(DICOMParseError) -> Int {
         let header = isExplicitVR && !element.vr.hasLongExplicitLength ? 8 : (isExplicitVR ? 12 : 8)
-        switch element.value {
+        switch try element.decodedValue() {
         case .bytes(let value):
             return header + value.readableBytes
         case .sequence(let items):
