@@ -22,7 +22,7 @@ public struct CompressionService: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 var busy = false
                 do {
