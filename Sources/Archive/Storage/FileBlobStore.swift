@@ -120,6 +120,25 @@ public final class FileBlobStore: BlobStore {
         }
     }
 
+    public func read(_ key: BlobKey, range: Range<Int64>, scope: AccessScope) async throws(BlobStoreError)
+        -> ByteBuffer
+    {
+        let path = try objectPath(of: key, scope: scope)
+        guard range.lowerBound >= 0 else { throw .io(operation: "pread", path: path, errno: EINVAL) }
+        return try await run { () throws(BlobStoreError) -> ByteBuffer in
+            guard let descriptor = try POSIXFile.openForReadingIfPresent(path) else { throw .notFound(key) }
+            defer { POSIXFile.close(descriptor) }
+            var status = stat()
+            guard fstat(descriptor, &status) == 0 else { throw .io(operation: "fstat", path: path, errno: errno) }
+            // Bounded by the object: a range past its end allocates nothing.
+            let count = max(0, min(range.upperBound, Int64(status.st_size)) - range.lowerBound)
+            var buffer = ByteBuffer()
+            guard count > 0 else { return buffer }
+            _ = try POSIXFile.read(descriptor, at: range.lowerBound, count: Int(count), into: &buffer, path: path)
+            return buffer
+        }
+    }
+
     public func withChunks<Result: Sendable>(
         of key: BlobKey, chunkSize: Int, scope: AccessScope, _ body: (BlobChunks) async throws -> Result
     ) async throws -> Result {
