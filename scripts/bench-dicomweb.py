@@ -160,10 +160,10 @@ get(study_url, dicom_type)
 # Measured with curl (one process, one keep-alive connection, 10 transfers, each timed by curl): python-requests
 # reads a body at about 350 MB per CPU second (measured against a static server sending a prebuilt body), too close
 # to the rates being compared for the client not to be the limit.
-curl = ["curl", "-s", "-o", "/dev/null", "-H", f"Accept: {dicom_type}", "-w", "%{http_code} %{size_download} %{time_total}\n"]
+curl = ["curl", "-s", "-H", f"Accept: {dicom_type}", "-w", "%{http_code} %{size_download} %{time_total}\n"]
 if args.user:
     curl += ["-u", f"{args.user}:{args.password}"]
-lines = subprocess.run(curl + [study_url] * 10, check=True, capture_output=True, text=True).stdout.split()
+lines = subprocess.run(curl + ["-o", "/dev/null", study_url] * 10, check=True, capture_output=True, text=True).stdout.split()
 transfers = [(lines[i], int(lines[i + 1]), float(lines[i + 2])) for i in range(0, len(lines), 3)]
 if any(code != "200" for code, _, _ in transfers):
     raise SystemExit(f"{args.name}: WADO-RS study answered {[code for code, _, _ in transfers]}")
