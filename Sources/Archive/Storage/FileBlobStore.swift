@@ -113,9 +113,12 @@ public final class FileBlobStore: BlobStore {
             defer { POSIXFile.close(descriptor) }
             var status = stat()
             guard fstat(descriptor, &status) == 0 else { throw .io(operation: "fstat", path: path, errno: errno) }
+            // Objects are immutable: the size fstat gives is all there is, read into a buffer of exactly that size
+            // (asking for more would grow it: a reallocation and a copy of every object).
+            let size = Int(status.st_size)
             var buffer = ByteBuffer()
-            buffer.reserveCapacity(Int(status.st_size))
-            while try POSIXFile.read(descriptor, count: 1 << 20, into: &buffer, path: path) > 0 {}
+            buffer.reserveCapacity(size)
+            if size > 0 { _ = try POSIXFile.read(descriptor, count: size, into: &buffer, path: path) }
             return buffer
         }
     }

@@ -26,19 +26,25 @@ extension DICOMWebService {
     static let wholeReadLimit: Int64 = 1 << 20
     /// How many instances are read ahead of the one being sent (memory: at most this many × `wholeReadLimit`).
     static let readAhead = 8
-    /// Parts are gathered into writes of about this size (fewer, larger HTTP chunks).
+    /// Parts are handed to the connection in batches of about this many bytes (one hop to the event loop per batch,
+    /// no copy of the instances' bytes).
     static let writeSize = 256 << 10
 
     /// A multipart/related response of whole instances, each as stored or converted to another uncompressed syntax.
     ///
     /// The next `readAhead` small stored instances are read (each in one blob read) while the current one is sent,
-    /// so that the disk and the socket work at the same time.
+    /// so that the disk and the socket work at the same time; parts go to the connection in batches of buffers.
     func streamInstances(_ plan: [(StoredInstance, TransferSyntax?)], access: AccessContext) -> Response {
         let writer = MultipartWriter()
         let archive = self.archive
         let body = ResponseBody { output in
             try await withThrowingTaskGroup(of: (Int, ByteBuffer).self) { reads in
-                var pending = ByteBuffer()
+                var pending: [ByteBuffer] = []
+                var pendingBytes = 0
+                func append(_ buffer: ByteBuffer) {
+                    pending.append(buffer)
+                    pendingBytes += buffer.readableBytes
+                }
                 var scheduled = 0
                 var ready: [Int: ByteBuffer] = [:]
                 for (index, (instance, conversion)) in plan.enumerated() {
@@ -52,11 +58,11 @@ extension DICOMWebService {
                     }
                     if let conversion {
                         let converted = try await Self.converted(instance, to: conversion, archive: archive, access: access)
-                        pending.writeImmutableBuffer(
+                        append(
                             writer.partHeader(
                                 contentType: "application/dicom; transfer-syntax=\(conversion.uid.rawValue)",
                                 contentLength: converted.readableBytes))
-                        pending.writeImmutableBuffer(converted)
+                        append(converted)
                     } else if instance.object.size <= Self.wholeReadLimit {
                         while ready[index] == nil, let (position, bytes) = try await reads.next() {
                             ready[position] = bytes
@@ -65,15 +71,16 @@ extension DICOMWebService {
                         // A sender may have left out the preamble and "DICM" (pydicom writes data sets that way);
                         // the blob keeps what was received, a PS3.10 file goes out.
                         let prefix = Part10Prefix.missing(before: content)
-                        pending.writeImmutableBuffer(
-                            writer.partHeader(
-                                contentType: "application/dicom; transfer-syntax=\(instance.object.transferSyntaxUID)",
-                                contentLength: content.readableBytes + prefix.readableBytes))
-                        pending.writeImmutableBuffer(prefix)
-                        pending.writeImmutableBuffer(content)
+                        var head = writer.partHeader(
+                            contentType: "application/dicom; transfer-syntax=\(instance.object.transferSyntaxUID)",
+                            contentLength: content.readableBytes + prefix.readableBytes)
+                        head.writeImmutableBuffer(prefix)
+                        append(head)
+                        append(content)
                     } else {
-                        if pending.readableBytes > 0 { try await output.write(pending) }
-                        pending = ByteBuffer()
+                        try await output.write(contentsOf: pending)
+                        pending.removeAll(keepingCapacity: true)
+                        pendingBytes = 0
                         try await archive.withContent(of: instance, context: access) { chunks in
                             var iterator = chunks.makeAsyncIterator()
                             let first = try await iterator.next() ?? ByteBuffer()
@@ -87,14 +94,15 @@ extension DICOMWebService {
                             while let chunk = try await iterator.next() { try await output.write(chunk) }
                         }
                     }
-                    pending.writeImmutableBuffer(writer.partEnd)
-                    if pending.readableBytes >= Self.writeSize {
-                        try await output.write(pending)
-                        pending = ByteBuffer()
+                    append(writer.partEnd)
+                    if pendingBytes >= Self.writeSize {
+                        try await output.write(contentsOf: pending)
+                        pending.removeAll(keepingCapacity: true)
+                        pendingBytes = 0
                     }
                 }
-                pending.writeImmutableBuffer(writer.closing)
-                try await output.write(pending)
+                append(writer.closing)
+                try await output.write(contentsOf: pending)
             }
             try await output.finish(nil)
         }
