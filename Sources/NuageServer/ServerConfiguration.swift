@@ -98,12 +98,22 @@ public struct ServerConfiguration: Sendable {
         }
         let maximumResults = config.int(forKey: "dicomweb.maxResults", default: 10_000)
         guard maximumResults > 0 else { throw ConfigurationError(key: "dicomweb.maxResults", reason: "positive") }
+        let maximumStoreBodyBytes = config.int(forKey: "dicomweb.maxStoreBodyBytes", default: 4 << 30)
+        guard maximumStoreBodyBytes > 0 else {
+            throw ConfigurationError(key: "dicomweb.maxStoreBodyBytes", reason: "positive")
+        }
+        let storeConcurrency = config.int(forKey: "dicomweb.storeConcurrency", default: 8)
+        guard (1...256).contains(storeConcurrency) else {
+            throw ConfigurationError(key: "dicomweb.storeConcurrency", reason: "1 to 256")
+        }
         let logRounds = config.int(forKey: "auth.scryptLogRounds", default: PasswordHasher.Cost.standard.logRounds)
         guard (10...20).contains(logRounds) else {
             throw ConfigurationError(key: "auth.scryptLogRounds", reason: "10 to 20")
         }
         web = WebServiceConfiguration(
-            dicomWeb: DICOMWebConfiguration(root: root, maximumSearchResults: maximumResults),
+            dicomWeb: DICOMWebConfiguration(
+                root: root, maximumSearchResults: maximumResults, maximumStoreBodyBytes: Int64(maximumStoreBodyBytes),
+                storeConcurrency: storeConcurrency),
             corsOrigins: config.stringArray(forKey: "http.corsOrigins", default: []),
             passwordCost: PasswordHasher.Cost(logRounds: logRounds))
         cachesMetadata = config.bool(forKey: "dicomweb.metadataCache", default: true)

@@ -46,6 +46,12 @@ struct BlobStoreTests {
             }
             #expect(streamed == bytes)
             #expect(chunkCount == 3)
+            let readScope = try fixture.scope(.read)
+            #expect(try await fixture.blobs.read(committed.key, range: 1000..<1500, scope: readScope)
+                == bytes.getSlice(at: 1000, length: 500))
+            #expect(try await fixture.blobs.read(committed.key, range: 299_990..<400_000, scope: readScope)
+                == bytes.getSlice(at: 299_990, length: 10))
+            #expect(try await fixture.blobs.read(committed.key, range: 300_000..<Int64.max, scope: readScope).readableBytes == 0)
             #expect(try await fixture.allKeys() == [committed.key])
         }
     }
@@ -123,6 +129,9 @@ struct BlobStoreTests {
             let key = try await upload.commit().key
             await #expect(throws: BlobStoreError.outOfScope(tenant: "hospital-a")) {
                 _ = try await fixture.blobs.read(key, scope: clinicScope)
+            }
+            await #expect(throws: BlobStoreError.outOfScope(tenant: "hospital-a")) {
+                _ = try await fixture.blobs.read(key, range: 0..<8, scope: clinicScope)
             }
             await #expect(throws: BlobStoreError.outOfScope(tenant: "hospital-a")) {
                 try await fixture.blobs.delete(key, scope: clinicScope)

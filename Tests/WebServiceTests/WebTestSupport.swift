@@ -80,6 +80,7 @@ struct WebFixture {
     /// Runs `body` with a client of the in-process router over a fresh archive.
     static func withApp(
         corsOrigins: [String] = [], jwtKeys: JWTKeyCollection? = nil,
+        dicomWeb: DICOMWebConfiguration = DICOMWebConfiguration(maximumSearchResults: 50),
         _ body: @Sendable (any TestClientProtocol, WebFixture) async throws -> Void
     ) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nuage-web-\(UUID().uuidString)").path
@@ -108,7 +109,7 @@ struct WebFixture {
                 authenticator: Authenticator(directory: directory, jwtKeys: jwtKeys),
                 metadataCache: SeriesMetadataCache(folder: fixture.cacheFolder),
                 configuration: WebServiceConfiguration(
-                    dicomWeb: DICOMWebConfiguration(maximumSearchResults: 50), corsOrigins: corsOrigins,
+                    dicomWeb: dicomWeb, corsOrigins: corsOrigins,
                     passwordCost: testCost))
             let app = Application(router: router, logger: logger)
             try await app.test(.router) { client in try await body(client, fixture) }

@@ -34,4 +34,14 @@ extension ArchiveService {
         let scope = try policy.scope(for: context, action: .read)
         return try await blobs.read(instance.object.blobKey, scope: scope)
     }
+
+    /// The bytes `range` of a stored instance (offsets from the first byte of the object as received): fewer when
+    /// the object ends inside the range. For a frame or a bulk value of a large object without reading the rest
+    /// (WADO-RS frames and bulk data); scoped like `withContent(of:context:chunkSize:_:)`.
+    public func content(of instance: StoredInstance, range: Range<Int64>, context: AccessContext) async throws
+        -> ByteBuffer
+    {
+        let scope = try policy.scope(for: context, action: .read)
+        return try await blobs.read(instance.object.blobKey, range: range, scope: scope)
+    }
 }

@@ -20,6 +20,10 @@ public protocol BlobStore: Sendable {
     /// The whole object in memory (for objects known to be small; use `withChunks` for the others).
     func read(_ key: BlobKey, scope: AccessScope) async throws(BlobStoreError) -> ByteBuffer
 
+    /// The bytes of the object in `range` (offsets from its first byte): fewer when the object ends inside the
+    /// range, none when it ends before. For parts of large objects (a frame, a bulk value) without reading the rest.
+    func read(_ key: BlobKey, range: Range<Int64>, scope: AccessScope) async throws(BlobStoreError) -> ByteBuffer
+
     /// Reads the object as a sequence of chunks of at most `chunkSize` bytes, valid only inside `body`.
     func withChunks<Result: Sendable>(
         of key: BlobKey, chunkSize: Int, scope: AccessScope,

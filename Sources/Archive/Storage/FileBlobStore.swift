@@ -118,9 +118,31 @@ public final class FileBlobStore: BlobStore {
             defer { POSIXFile.close(descriptor) }
             var status = stat()
             guard fstat(descriptor, &status) == 0 else { throw .io(operation: "fstat", path: path, errno: errno) }
+            // Objects are immutable: the size fstat gives is all there is, read into a buffer of exactly that size
+            // (asking for more would grow it: a reallocation and a copy of every object).
+            let size = Int(status.st_size)
             var buffer = ByteBuffer()
-            buffer.reserveCapacity(Int(status.st_size))
-            while try POSIXFile.read(descriptor, count: 1 << 20, into: &buffer, path: path) > 0 {}
+            buffer.reserveCapacity(size)
+            if size > 0 { _ = try POSIXFile.read(descriptor, count: size, into: &buffer, path: path) }
+            return buffer
+        }
+    }
+
+    public func read(_ key: BlobKey, range: Range<Int64>, scope: AccessScope) async throws(BlobStoreError)
+        -> ByteBuffer
+    {
+        let path = try objectPath(of: key, scope: scope)
+        guard range.lowerBound >= 0 else { throw .io(operation: "pread", path: path, errno: EINVAL) }
+        return try await run { () throws(BlobStoreError) -> ByteBuffer in
+            guard let descriptor = try POSIXFile.openForReadingIfPresent(path) else { throw .notFound(key) }
+            defer { POSIXFile.close(descriptor) }
+            var status = stat()
+            guard fstat(descriptor, &status) == 0 else { throw .io(operation: "fstat", path: path, errno: errno) }
+            // Bounded by the object: a range past its end allocates nothing.
+            let count = max(0, min(range.upperBound, Int64(status.st_size)) - range.lowerBound)
+            var buffer = ByteBuffer()
+            guard count > 0 else { return buffer }
+            _ = try POSIXFile.read(descriptor, at: range.lowerBound, count: Int(count), into: &buffer, path: path)
             return buffer
         }
     }

@@ -46,20 +46,26 @@ enum POSIXFile {
         if let failure { throw .io(operation: "write", path: path, errno: failure) }
     }
 
-    /// Reads up to `count` bytes (fewer only at the end of the file) into `buffer`; returns how many.
-    static func read(_ descriptor: Int32, count: Int, into buffer: inout ByteBuffer, path: String)
+    /// Reads up to `count` bytes (fewer only at the end of the file) into `buffer`, from the file position, or from
+    /// `offset` when given (pread(2)); returns how many.
+    static func read(_ descriptor: Int32, at offset: Int64? = nil, count: Int, into buffer: inout ByteBuffer, path: String)
         throws(BlobStoreError) -> Int
     {
         var total = 0
         while total < count {
             var failure: Int32 = 0
             let read = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count - total) { target in
-                let result = Glibc.read(descriptor, target.baseAddress, count - total)
+                let result =
+                    if let offset {
+                        Glibc.pread(descriptor, target.baseAddress, count - total, off_t(offset) + off_t(total))
+                    } else {
+                        Glibc.read(descriptor, target.baseAddress, count - total)
+                    }
                 if result < 0 { failure = errno }
                 return max(result, 0)
             }
             if failure == EINTR { continue }
-            if failure != 0 { throw .io(operation: "read", path: path, errno: failure) }
+            if failure != 0 { throw .io(operation: offset == nil ? "read" : "pread", path: path, errno: failure) }
             if read == 0 { break }
             total += read
         }

@@ -21,38 +21,89 @@ extension DICOMWebService {
         return streamInstances(plan, access: access)
     }
 
+    /// Stored instances up to this size are read whole, a few ahead of the one being sent; larger ones stream a
+    /// chunk at a time.
+    static let wholeReadLimit: Int64 = 1 << 20
+    /// How many instances are read ahead of the one being sent (memory: at most this many × `wholeReadLimit`).
+    static let readAhead = 8
+    /// Parts are handed to the connection in batches of about this many bytes (one hop to the event loop per batch,
+    /// no copy of the instances' bytes).
+    static let writeSize = 256 << 10
+
     /// A multipart/related response of whole instances, each as stored or converted to another uncompressed syntax.
+    ///
+    /// The next `readAhead` small stored instances are read (each in one blob read) while the current one is sent,
+    /// so that the disk and the socket work at the same time; parts go to the connection in batches of buffers.
     func streamInstances(_ plan: [(StoredInstance, TransferSyntax?)], access: AccessContext) -> Response {
         let writer = MultipartWriter()
         let archive = self.archive
         let body = ResponseBody { output in
-            for (instance, conversion) in plan {
-                if let conversion {
-                    let converted = try await Self.converted(instance, to: conversion, archive: archive, access: access)
-                    try await output.write(
-                        writer.partHeader(
-                            contentType: "application/dicom; transfer-syntax=\(conversion.uid.rawValue)",
-                            contentLength: converted.readableBytes))
-                    try await output.write(converted)
-                } else {
-                    try await archive.withContent(of: instance, context: access) { chunks in
-                        var iterator = chunks.makeAsyncIterator()
-                        let first = try await iterator.next() ?? ByteBuffer()
+            try await withThrowingTaskGroup(of: (Int, ByteBuffer).self) { reads in
+                var pending: [ByteBuffer] = []
+                var pendingBytes = 0
+                func append(_ buffer: ByteBuffer) {
+                    pending.append(buffer)
+                    pendingBytes += buffer.readableBytes
+                }
+                var scheduled = 0
+                var ready: [Int: ByteBuffer] = [:]
+                for (index, (instance, conversion)) in plan.enumerated() {
+                    while scheduled < plan.count && scheduled <= index + Self.readAhead {
+                        let (candidate, candidateConversion) = plan[scheduled]
+                        if candidateConversion == nil && candidate.object.size <= Self.wholeReadLimit {
+                            let position = scheduled
+                            reads.addTask { (position, try await archive.content(of: candidate, context: access)) }
+                        }
+                        scheduled += 1
+                    }
+                    if let conversion {
+                        let converted = try await Self.converted(instance, to: conversion, archive: archive, access: access)
+                        append(
+                            writer.partHeader(
+                                contentType: "application/dicom; transfer-syntax=\(conversion.uid.rawValue)",
+                                contentLength: converted.readableBytes))
+                        append(converted)
+                    } else if instance.object.size <= Self.wholeReadLimit {
+                        while ready[index] == nil, let (position, bytes) = try await reads.next() {
+                            ready[position] = bytes
+                        }
+                        let content = ready.removeValue(forKey: index) ?? ByteBuffer()
                         // A sender may have left out the preamble and "DICM" (pydicom writes data sets that way);
                         // the blob keeps what was received, a PS3.10 file goes out.
-                        let prefix = Part10Prefix.missing(before: first)
-                        try await output.write(
-                            writer.partHeader(
+                        let prefix = Part10Prefix.missing(before: content)
+                        var head = writer.partHeader(
+                            contentType: "application/dicom; transfer-syntax=\(instance.object.transferSyntaxUID)",
+                            contentLength: content.readableBytes + prefix.readableBytes)
+                        head.writeImmutableBuffer(prefix)
+                        append(head)
+                        append(content)
+                    } else {
+                        try await output.write(contentsOf: pending)
+                        pending.removeAll(keepingCapacity: true)
+                        pendingBytes = 0
+                        try await archive.withContent(of: instance, context: access) { chunks in
+                            var iterator = chunks.makeAsyncIterator()
+                            let first = try await iterator.next() ?? ByteBuffer()
+                            let prefix = Part10Prefix.missing(before: first)
+                            var head = writer.partHeader(
                                 contentType: "application/dicom; transfer-syntax=\(instance.object.transferSyntaxUID)",
-                                contentLength: Int(instance.object.size) + prefix.readableBytes))
-                        if prefix.readableBytes > 0 { try await output.write(prefix) }
-                        try await output.write(first)
-                        while let chunk = try await iterator.next() { try await output.write(chunk) }
+                                contentLength: Int(instance.object.size) + prefix.readableBytes)
+                            head.writeImmutableBuffer(prefix)
+                            head.writeImmutableBuffer(first)
+                            try await output.write(head)
+                            while let chunk = try await iterator.next() { try await output.write(chunk) }
+                        }
+                    }
+                    append(writer.partEnd)
+                    if pendingBytes >= Self.writeSize {
+                        try await output.write(contentsOf: pending)
+                        pending.removeAll(keepingCapacity: true)
+                        pendingBytes = 0
                     }
                 }
-                try await output.write(writer.partEnd)
+                append(writer.closing)
+                try await output.write(contentsOf: pending)
             }
-            try await output.write(writer.closing)
             try await output.finish(nil)
         }
         return Response(
@@ -143,8 +194,11 @@ extension DICOMWebService {
         guard !pieces.isEmpty, pieces.count <= 10_000, requested.count == pieces.count,
             requested.allSatisfy({ $0 >= 1 })
         else { throw Problem.badRequest("frame numbers are positive integers separated by commas") }
-        let file = try await instanceFile(path, access: access)
-        let frames = try PixelFrames(file)
+        let instance = try await storedInstance(path, access: access)
+        let read = rangeReader(instance, access: access)
+        let frames = try await frameTables.frames(of: instance.object.blobKey) {
+            try await StoredFrames(try await StoredHeader.read(size: instance.object.size, read), read)
+        }
         guard let last = requested.max(), last <= frames.count else {
             throw Problem.notFound("the instance has \(frames.count) frame(s)")
         }
@@ -162,36 +216,40 @@ extension DICOMWebService {
             throw Problem.notAcceptable("the frames of this instance are available as \(mediaType) only")
         }
         let writer = MultipartWriter()
-        var parts: [ByteBuffer] = []
+        var body = ByteBuffer()
         for number in requested {
-            let frame = try frames.frame(number)
-            parts.append(writer.partHeader(contentType: frames.partContentType, contentLength: frame.readableBytes))
-            parts.append(frame)
-            parts.append(writer.partEnd)
+            var frame = try await frames.frame(number, read)
+            body.writeImmutableBuffer(
+                writer.partHeader(contentType: frames.partContentType, contentLength: frame.readableBytes))
+            body.writeBuffer(&frame)
+            body.writeString("\r\n")
         }
-        parts.append(writer.closing)
+        body.writeImmutableBuffer(writer.closing)
         return Response(
-            status: .ok, headers: [.contentType: writer.contentType(type: mediaType)],
-            body: .init(contentsOf: parts))
+            status: .ok, headers: [.contentType: writer.contentType(type: mediaType)], body: .init(byteBuffer: body))
     }
 
-    /// WADO-RS bulk data (§10.4.1.1.5): a top-level value of an instance (`bulkdata/{tag}`), as
-    /// application/octet-stream.
+    /// WADO-RS bulk data (§10.4.1.1.5): a top-level value of an instance before its Pixel Data, or the Pixel Data
+    /// (`bulkdata/{tag}`), as application/octet-stream; read from the object without the rest of it.
     func bulkData(_ request: Request, _ context: WebContext) async throws -> Response {
         let access = try context.requireAccess()
         let path = try PathUIDs(context)
         guard let text = context.parameters.get("tag"), text.utf8.count == 8, let tag = Tag(hexString: text) else {
             throw Problem.badRequest("bulk data is named by its tag, eight hexadecimal digits")
         }
-        let file = try await instanceFile(path, access: access)
-        guard let element = file.dataSet[tag] else { throw Problem.notFound("the instance has no \(text)") }
-        var value: ByteBuffer
-        switch element.value {
-        case .bytes(let bytes): value = bytes
-        case .fragments(let fragments):
-            value = ByteBuffer()
-            for var fragment in fragments.fragments { value.writeBuffer(&fragment) }
-        default: throw Problem.notFound("\(text) is not a bulk value")
+        let instance = try await storedInstance(path, access: access)
+        let read = rangeReader(instance, access: access)
+        let header = try await StoredHeader.read(size: instance.object.size, read)
+        let value: ByteBuffer
+        if tag == .pixelData, header.pixelDataOffset != nil {
+            let frames = try await frameTables.frames(of: instance.object.blobKey) { try await StoredFrames(header, read) }
+            value = try await frames.allFrames(read)
+        } else {
+            guard let element = header.file.dataSet[tag] else { throw Problem.notFound("the instance has no \(text)") }
+            guard let bytes = try await header.value(of: element, read) else {
+                throw Problem.notFound("\(text) is not a bulk value")
+            }
+            value = bytes
         }
         let writer = MultipartWriter()
         return Response(
@@ -202,14 +260,25 @@ extension DICOMWebService {
             ]))
     }
 
-    /// The whole Part 10 file of the instance the path names (404 when the caller cannot see it).
-    func instanceFile(_ path: PathUIDs, access: AccessContext) async throws -> DICOMFile {
+    /// The current instance the path names (404 when the caller cannot see it).
+    func storedInstance(_ path: PathUIDs, access: AccessContext) async throws -> StoredInstance {
         guard let sopInstanceUID = path.instance else { throw Problem.notFound() }
         let selector = InstanceSelector.instance(
             studyInstanceUID: path.study, seriesInstanceUID: path.series, sopInstanceUID: sopInstanceUID)
         guard let instance = try await archive.instances(selector, context: access).first else {
             throw Problem.notFound("no such instance")
         }
+        return instance
+    }
+
+    /// Ranged reads of the instance's object, as the caller.
+    func rangeReader(_ instance: StoredInstance, access: AccessContext) -> RangeReader {
+        { range in try await self.archive.content(of: instance, range: range, context: access) }
+    }
+
+    /// The whole Part 10 file of the instance the path names (404 when the caller cannot see it).
+    func instanceFile(_ path: PathUIDs, access: AccessContext) async throws -> DICOMFile {
+        let instance = try await storedInstance(path, access: access)
         do {
             return try DICOMFile(bytes: try await archive.content(of: instance, context: access))
         } catch {

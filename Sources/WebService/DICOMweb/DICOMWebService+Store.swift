@@ -17,12 +17,23 @@ enum StoreFailureReason: UInt16 {
     case processingFailure = 0x0110
 }
 
+/// What became of one part of a STOW-RS request.
+private enum PartOutcome: Sendable {
+    case ingested(IngestResult)
+    case failed(IngestError)
+    /// Refused before anything was stored: its FailedSOPSequence item.
+    case refused(DataSet)
+}
+
 extension DICOMWebService {
-    /// STOW-RS (PS3.18 §10.5): each part of a multipart/related application/dicom body streams into
-    /// `ArchiveService.ingest` as it arrives. The response lists the stored instances (ReferencedSOPSequence, with
-    /// their RetrieveURL and warnings) and the failed parts (FailedSOPSequence with a FailureReason): 200 when all
-    /// were stored, 202 when some were, 409 when none was; 415 for a body that is not multipart/related
-    /// application/dicom.
+    /// STOW-RS (PS3.18 §10.5): the parts of a multipart/related application/dicom body go into
+    /// `ArchiveService.ingest` as they arrive. Parts up to `storeBufferedPartBytes` are read whole and stored
+    /// `storeConcurrency` at a time (their fsyncs and index commits overlap); larger parts stream into ingest. With a
+    /// study in the path, each part's header is read first and an instance of another study is refused (A900)
+    /// before anything is stored. The response lists the stored instances (ReferencedSOPSequence, with their
+    /// RetrieveURL and warnings) and the failed parts (FailedSOPSequence with a FailureReason), in the order of the
+    /// parts: 200 when all were stored, 202 when some were, 409 when none was; 415 for a body that is not
+    /// multipart/related application/dicom; 413 for a body over `maximumStoreBodyBytes`.
     func store(_ request: Request, _ context: WebContext) async throws -> Response {
         let access = try context.requireAccess()
         let path = try PathUIDs(context)
@@ -38,44 +49,83 @@ extension DICOMWebService {
         guard let boundary = contentType.parameters["boundary"], let parser = MultipartParser(boundary: boundary) else {
             throw Problem.badRequest("the multipart/related Content-Type needs a boundary of 1 to 70 characters")
         }
-        let reader = MultipartBodyReader(body: request.body, parser: parser)
-        let service = serviceURL(request)
+        let limit = configuration.maximumStoreBodyBytes
+        if let length = request.headers[.contentLength].flatMap({ Int64($0) }), length > limit {
+            throw Problem.bodyTooLarge(limit: limit)
+        }
+        let reader = MultipartBodyReader(body: request.body, parser: parser, maximumBodyBytes: limit)
         let source = "http:\(access.principal)@\(context.remoteAddress ?? "?")"
+        let archive = self.archive
+        let concurrency = configuration.storeConcurrency
+        let bufferedPartBytes = configuration.storeBufferedPartBytes
+        let outcomes = try await withThrowingTaskGroup(of: (Int, PartOutcome).self) { group in
+            var outcomes: [(Int, PartOutcome)] = []
+            var running = 0
+            var index = -1
+            while let headers = try await reader.nextPart() {
+                index += 1
+                let partType = headers["content-type"].map { MediaType(parsing: $0) } ?? rootType
+                guard partType?.essence == "application/dicom" else {
+                    outcomes.append((index, .refused(Self.failure(.cannotUnderstand, classUID: nil, instanceUID: nil))))
+                    continue
+                }
+                let (prefix, isComplete) = try await reader.readPart(upTo: bufferedPartBytes)
+                if let study = path.study, let refusal = Self.studyRefusal(prefix, isComplete: isComplete, study: study) {
+                    context.logger.notice("STOW-RS part refused: not an instance of the path's study")
+                    if !isComplete { for try await _ in reader.partBody {} }
+                    outcomes.append((index, .refused(refusal)))
+                    continue
+                }
+                if isComplete {
+                    if running >= concurrency, let done = try await group.next() {
+                        outcomes.append(done)
+                        running -= 1
+                    }
+                    let position = index
+                    group.addTask {
+                        (position, await Self.ingest(WholePart(bytes: prefix), archive, access, source))
+                    }
+                    running += 1
+                } else {
+                    reader.unread(prefix)
+                    let outcome = await Self.ingest(reader.partBody, archive, access, source)
+                    if case .failed(let error) = outcome {
+                        // Skip whatever is left of the part before reading the next one.
+                        for try await _ in reader.partBody {}
+                        if case .source(let underlying) = error {
+                            // The request body itself is broken (malformed multipart, too long, connection lost).
+                            if let multipart = underlying as? MultipartError {
+                                throw Problem.badRequest(multipart.description)
+                            }
+                            throw underlying
+                        }
+                    }
+                    outcomes.append((index, outcome))
+                }
+            }
+            for try await done in group { outcomes.append(done) }
+            return outcomes.sorted { $0.0 < $1.0 }
+        }
+        guard !outcomes.isEmpty else { throw Problem.badRequest("the body has no parts") }
+        let service = serviceURL(request)
         var referenced: [DataSet] = []
         var failed: [DataSet] = []
         var warnings = false
-        while let headers = try await reader.nextPart() {
-            let partType = headers["content-type"].map { MediaType(parsing: $0) } ?? rootType
-            guard partType?.essence == "application/dicom" else {
-                failed.append(Self.failure(.cannotUnderstand, classUID: nil, instanceUID: nil))
-                continue
-            }
-            let ingested: Result<IngestResult, IngestError>
-            do {
-                ingested = .success(try await archive.ingest(reader.partBody, context: access, source: source))
-            } catch {
-                ingested = .failure(error)
-            }
-            switch ingested {
-            case .success(let result):
-                if let item = referencedItem(result, path: path, service: service, failed: &failed) {
-                    if item.contains(.warningReason) { warnings = true }
-                    referenced.append(item)
-                }
-            case .failure(let error):
+        for (_, outcome) in outcomes {
+            switch outcome {
+            case .ingested(let result):
+                let item = Self.referencedItem(result, service: service)
+                if item.contains(.warningReason) { warnings = true }
+                referenced.append(item)
+            case .failed(let error):
                 context.logger.notice("STOW-RS part not stored", metadata: ["nuage.error": "\(error)"])
-                // Skip whatever is left of the part before reading the next one.
-                for try await _ in reader.partBody {}
-                if case .source(let underlying) = error {
-                    // The request body itself is broken (malformed multipart, connection lost).
-                    if let multipart = underlying as? MultipartError { throw Problem.badRequest(multipart.description) }
-                    throw underlying
-                }
                 failed.append(
-                    Self.failure(error.isRejection ? .cannotUnderstand : .processingFailure, classUID: nil, instanceUID: nil))
+                    Self.failure(
+                        error.isRejection ? .cannotUnderstand : .processingFailure, classUID: nil, instanceUID: nil))
+            case .refused(let item):
+                failed.append(item)
             }
         }
-        guard !referenced.isEmpty || !failed.isEmpty else { throw Problem.badRequest("the body has no parts") }
         var response = DataSet()
         if let study = path.study {
             response.insert(DataElement(tag: .retrieveURL, vr: .UR, asciiStrings: [Self.url(service: service, study: study)]))
@@ -87,19 +137,33 @@ extension DICOMWebService {
         return Response(status: status, headers: [.contentType: "application/dicom+json"], body: .init(byteBuffer: body))
     }
 
-    /// The ReferencedSOPSequence item of a stored instance, or nil when it belongs to another study than the
-    /// path's (then recorded in `failed`; ingest has filed it under its own study).
-    private func referencedItem(_ result: IngestResult, path: PathUIDs, service: String, failed: inout [DataSet])
-        -> DataSet?
-    {
-        let attributes = result.attributes
-        if let study = path.study, attributes.study.studyInstanceUID != study {
-            failed.append(
-                Self.failure(
-                    .studyMismatch, classUID: attributes.instance.sopClassUID,
-                    instanceUID: attributes.instance.sopInstanceUID))
-            return nil
+    /// One part into the archive.
+    private static func ingest<Chunks: AsyncSequence>(
+        _ chunks: Chunks, _ archive: ArchiveService, _ access: AccessContext, _ source: String
+    ) async -> PartOutcome where Chunks.Element == ByteBuffer {
+        do {
+            return .ingested(try await archive.ingest(chunks, context: access, source: source))
+        } catch {
+            return .failed(error)
         }
+    }
+
+    /// The FailedSOPSequence item of a part that is not an instance of `study` (PS3.18 §10.5.3.3.2: A900), read
+    /// from the part's first bytes; nil when it is one, or when a whole part does not parse (ingest then says why).
+    /// A part whose header does not fit in the bytes read ahead cannot be checked and is refused (C000).
+    private static func studyRefusal(_ prefix: ByteBuffer, isComplete: Bool, study: String) -> DataSet? {
+        guard let header = try? DICOMFile(bytes: prefix, options: DICOMReadOptions(stopsBeforePixelData: true)) else {
+            return isComplete ? nil : failure(.cannotUnderstand, classUID: nil, instanceUID: nil)
+        }
+        guard header.dataSet.string(.studyInstanceUID) != study else { return nil }
+        return failure(
+            .studyMismatch, classUID: header.dataSet.string(.sopClassUID),
+            instanceUID: header.dataSet.string(.sopInstanceUID))
+    }
+
+    /// The ReferencedSOPSequence item of a stored instance.
+    private static func referencedItem(_ result: IngestResult, service: String) -> DataSet {
+        let attributes = result.attributes
         var item = DataSet()
         item.insert(DataElement(tag: .referencedSOPClassUID, vr: .UI, asciiStrings: [attributes.instance.sopClassUID]))
         item.insert(

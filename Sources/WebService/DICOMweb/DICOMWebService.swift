@@ -12,11 +12,24 @@ public struct DICOMWebConfiguration: Sendable {
     public var maximumSearchResults: Int
     /// Values longer than this many bytes are left out of metadata responses as BulkDataURIs.
     public var bulkDataThreshold: Int
+    /// The largest STOW-RS request body: a larger Content-Length, or a body that grows past it, is refused with 413.
+    public var maximumStoreBodyBytes: Int64
+    /// How many parts of one STOW-RS request are stored at the same time.
+    public var storeConcurrency: Int
+    /// STOW-RS parts up to this size are read whole and stored concurrently; larger ones stream into ingest one at
+    /// a time (memory per request: about `storeConcurrency` × this).
+    public var storeBufferedPartBytes: Int
 
-    public init(root: String = "/dicomweb", maximumSearchResults: Int = 10_000, bulkDataThreshold: Int = 1024) {
+    public init(
+        root: String = "/dicomweb", maximumSearchResults: Int = 10_000, bulkDataThreshold: Int = 1024,
+        maximumStoreBodyBytes: Int64 = 4 << 30, storeConcurrency: Int = 8, storeBufferedPartBytes: Int = 4 << 20
+    ) {
         self.root = root
         self.maximumSearchResults = maximumSearchResults
         self.bulkDataThreshold = bulkDataThreshold
+        self.maximumStoreBodyBytes = maximumStoreBodyBytes
+        self.storeConcurrency = max(1, storeConcurrency)
+        self.storeBufferedPartBytes = max(64 << 10, storeBufferedPartBytes)
     }
 }
 
@@ -30,6 +43,8 @@ public struct DICOMWebService: Sendable {
     public let archive: ArchiveService
     public let metadataCache: SeriesMetadataCache
     public let configuration: DICOMWebConfiguration
+    /// Where the frames of recently read instances lie in their objects.
+    let frameTables = StoredFramesCache()
 
     public init(archive: ArchiveService, metadataCache: SeriesMetadataCache, configuration: DICOMWebConfiguration) {
         self.archive = archive
@@ -40,6 +55,8 @@ public struct DICOMWebService: Sendable {
     /// Adds the studies service's routes under `configuration.root` and WADO-URI at `/wado`.
     public func addRoutes(to router: some RouterMethods<WebContext>) {
         let root = router.group(RouterPath(configuration.root))
+        // Retrieve Capabilities (§8.9): OPTIONS on the base URI; GET …/capabilities gives the same document.
+        root.on("", method: .options) { request, context in try self.capabilities(request, context) }
         root.get("capabilities") { request, context in try self.capabilities(request, context) }
 
         // QIDO-RS (§10.6)
@@ -129,21 +146,19 @@ public struct DICOMWebService: Sendable {
         return url
     }
 
-    /// A JSON description of what this service implements (PS3.18 §8.9 lets an origin server describe itself; a
-    /// summary in JSON rather than WADL).
+    /// The Capabilities Description (PS3.18 §8.9, Annex H): a WADL document of the resources and methods this
+    /// service answers; 406 when Accept admits neither WADL nor XML.
     func capabilities(_ request: Request, _ context: WebContext) throws -> Response {
         _ = try context.requireAccess()
-        let document: [String: Any] = [
-            "service": "Nuage DICOMweb studies service",
-            "root": configuration.root,
-            "search": ["resources": ["studies", "series", "instances"], "parameters": ["includefield", "limit", "offset", "fuzzymatching"], "mediaTypes": ["application/dicom+json"]],
-            "retrieve": ["resources": ["study", "series", "instance", "metadata", "frames", "bulkdata"], "mediaTypes": ["multipart/related; type=\"application/dicom\"", "application/dicom+json", "multipart/related; type=\"application/octet-stream\""], "transferSyntaxes": ["*", "stored", "uncompressed conversions"], "rendered": "instances, frames, series and studies (multipart/related of image/jpeg or image/png); thumbnails of each"],
-            "store": ["mediaTypes": ["multipart/related; type=\"application/dicom\""]],
-            "delete": ["resources": ["study", "series", "instance"]],
-            "wadoURI": "/wado",
-        ]
-        let data = try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: .init(bytes: data)))
+        let accepted = MediaType.acceptList(request.headers[.accept])
+        guard accepted.contains(where: {
+            $0.admits("application", "vnd.sun.wadl+xml") || $0.admits("application", "xml")
+        }) else {
+            throw Problem.notAcceptable("the capabilities description is \(CapabilitiesDescription.mediaType)")
+        }
+        return Response(
+            status: .ok, headers: [.contentType: CapabilitiesDescription.mediaType],
+            body: .init(byteBuffer: CapabilitiesDescription.document(baseURL: serviceURL(request))))
     }
 
     /// DELETE of a study, series or instance: 204 when something was removed, 404 when nothing matched.

@@ -43,6 +43,9 @@ public struct Problem: HTTPResponseError, Sendable, CustomStringConvertible {
     static func notFound(_ detail: String = "no such resource") -> Problem { Problem(.notFound, detail) }
     static func notAcceptable(_ detail: String) -> Problem { Problem(.notAcceptable, detail) }
     static func unsupportedMediaType(_ detail: String) -> Problem { Problem(.unsupportedMediaType, detail) }
+    static func bodyTooLarge(limit: Int64) -> Problem {
+        Problem(.contentTooLarge, "the request body is larger than this service takes (\(limit) bytes)")
+    }
 }
 
 /// Answers every error that leaves a route as `application/problem+json`: a `Problem` as it is, Hummingbird's own
