@@ -60,6 +60,30 @@ struct RangedRetrieveAndStoreTests {
         return items.compactMap { firstValue($0, "00081155") as? String }
     }
 
+    /// Offsets in a deflated data set name bytes of the inflated stream: its frames are cut from the inflated object.
+    @Test func framesOfADeflatedInstanceAreCutAfterInflating() async throws {
+        let native = try SyntheticInstance.make(study: Self.study, series: Self.series, sop: "2.25.300.1.1", frames: 3)
+        let dataSet = try DICOMFile(bytes: native).dataSet
+        guard case .bytes(let pixels)? = dataSet[.pixelData]?.value else {
+            Issue.record("the synthetic instance has no native pixel data")
+            return
+        }
+        let frameLength = pixels.readableBytes / 3
+        let deflated = try DICOMFile(dataSet: dataSet, transferSyntax: .deflatedExplicitVRLittleEndian).encoded()
+        try await WebFixture.withApp { client, fixture in
+            #expect(try await fixture.stow(client, [deflated]) == .ok)
+            let response = try await client.execute(
+                uri: Self.instancePath + "/frames/3,1", method: .get,
+                headers: fixture.headers(nil, [.accept: "multipart/related; type=\"application/octet-stream\""]))
+            #expect(response.status == .ok)
+            let parts = try DICOMWebTests.parts(response)
+            #expect(parts == [
+                pixels.getSlice(at: pixels.readerIndex + 2 * frameLength, length: frameLength),
+                pixels.getSlice(at: pixels.readerIndex, length: frameLength),
+            ])
+        }
+    }
+
     @Test(arguments: [true, false])
     func encapsulatedFramesAndBulkDataComeFromTheirRanges(withOffsetTable: Bool) async throws {
         // With a table, frame 2 spans two fragments; without, one fragment per frame is the only layout that works.

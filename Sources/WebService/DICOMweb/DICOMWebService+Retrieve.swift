@@ -195,15 +195,32 @@ extension DICOMWebService {
             requested.allSatisfy({ $0 >= 1 })
         else { throw Problem.badRequest("frame numbers are positive integers separated by commas") }
         let instance = try await storedInstance(path, access: access)
+        if instance.object.transferSyntaxUID == TransferSyntax.deflatedExplicitVRLittleEndian.uid.rawValue {
+            let frames = try StoredFrames.inflatedFrames(of: try await archive.content(of: instance, context: access))
+            return try await framesResponse(
+                requested, count: frames.count, mediaType: "application/octet-stream",
+                partContentType: "application/octet-stream", accept: request.headers[.accept]
+            ) { number in frames[number - 1] }
+        }
         let read = rangeReader(instance, access: access)
         let frames = try await frameTables.frames(of: instance.object.blobKey) {
             try await StoredFrames(try await StoredHeader.read(size: instance.object.size, read), read)
         }
-        guard let last = requested.max(), last <= frames.count else {
-            throw Problem.notFound("the instance has \(frames.count) frame(s)")
+        return try await framesResponse(
+            requested, count: frames.count, mediaType: frames.mediaType, partContentType: frames.partContentType,
+            accept: request.headers[.accept]
+        ) { number in try await frames.frame(number, read) }
+    }
+
+    /// The multipart/related answer of a frames request, after checking the frame numbers and the Accept header.
+    private func framesResponse(
+        _ requested: [Int], count: Int, mediaType: String, partContentType: String, accept: String?,
+        frame: (Int) async throws -> ByteBuffer
+    ) async throws -> Response {
+        guard let last = requested.max(), last <= count else {
+            throw Problem.notFound("the instance has \(count) frame(s)")
         }
-        let mediaType = frames.mediaType
-        let accepted = MediaType.acceptList(request.headers[.accept])
+        let accepted = MediaType.acceptList(accept)
         guard accepted.contains(where: { entry in
             (entry.admits("multipart", "related")
                 && (entry.parameters["type"].map {
@@ -218,10 +235,9 @@ extension DICOMWebService {
         let writer = MultipartWriter()
         var body = ByteBuffer()
         for number in requested {
-            var frame = try await frames.frame(number, read)
-            body.writeImmutableBuffer(
-                writer.partHeader(contentType: frames.partContentType, contentLength: frame.readableBytes))
-            body.writeBuffer(&frame)
+            var bytes = try await frame(number)
+            body.writeImmutableBuffer(writer.partHeader(contentType: partContentType, contentLength: bytes.readableBytes))
+            body.writeBuffer(&bytes)
             body.writeString("\r\n")
         }
         body.writeImmutableBuffer(writer.closing)

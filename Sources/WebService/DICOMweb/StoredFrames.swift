@@ -111,7 +111,7 @@ struct StoredFrames: Sendable {
         let frameCount = max(1, (try? dataSet.integerString(.numberOfFrames)) ?? 1)
         guard !syntax.isDeflated else {
             // Offsets in a deflated data set name bytes of the inflated stream, not of the object.
-            throw Problem.notAcceptable("frames of a deflated data set are not offered: retrieve the instance")
+            throw Problem.notAcceptable("frames of a deflated data set are cut from the inflated object")
         }
         if syntax.isEncapsulated {
             let frames = try await Self.encapsulatedFrames(
@@ -123,22 +123,49 @@ struct StoredFrames: Sendable {
             mediaType = Self.mediaType(transferSyntaxUID: uid)
             partContentType = "\(mediaType); transfer-syntax=\(uid)"
         } else {
-            let rows = Self.us(dataSet, .rows)
-            let columns = Self.us(dataSet, .columns)
-            let samples = max(1, Self.us(dataSet, .samplesPerPixel))
-            let bits = Self.us(dataSet, .bitsAllocated)
-            // Bounded so that the frame length cannot overflow, whatever the stored header says.
-            guard bits % 8 == 0, (8...64).contains(bits), rows > 0, columns > 0, samples <= 4 else {
-                throw Problem.notAcceptable("bit-packed or dimensionless pixel data cannot be cut into frames yet")
-            }
-            guard syntax.byteOrder == .littleEndian || bits == 8 else {
-                throw Problem.notAcceptable("frames of big-endian pixel data are not offered: retrieve the instance")
-            }
-            let frameLength = Int64(rows * columns * samples * bits / 8)
+            let frameLength = Int64(try Self.nativeFrameLength(dataSet, syntax: syntax))
             count = min(frameCount, Int((header.size - offset) / frameLength))
             layout = .native(offset: offset, frameLength: frameLength)
             mediaType = "application/octet-stream"
             partContentType = mediaType
+        }
+    }
+
+    /// The length of one native frame: Rows × Columns × Samples per Pixel × Bits Allocated / 8 (406 for bit-packed,
+    /// dimensionless or big-endian data).
+    static func nativeFrameLength(_ dataSet: DataSet, syntax: TransferSyntax) throws -> Int {
+        let rows = Self.us(dataSet, .rows)
+        let columns = Self.us(dataSet, .columns)
+        let samples = max(1, Self.us(dataSet, .samplesPerPixel))
+        let bits = Self.us(dataSet, .bitsAllocated)
+        // Bounded so that the frame length cannot overflow, whatever the stored header says.
+        guard bits % 8 == 0, (8...64).contains(bits), rows > 0, columns > 0, samples <= 4 else {
+            throw Problem.notAcceptable("bit-packed or dimensionless pixel data cannot be cut into frames yet")
+        }
+        guard syntax.byteOrder == .littleEndian || bits == 8 else {
+            throw Problem.notAcceptable("frames of big-endian pixel data are not offered: retrieve the instance")
+        }
+        return rows * columns * samples * bits / 8
+    }
+
+    /// The frames of a deflated data set, whose offsets name bytes of the inflated stream: the object is read whole
+    /// and inflated, every time (nothing cached: deflated images are rare, and the cache holds offsets, not pixels).
+    static func inflatedFrames(of object: ByteBuffer) throws -> [ByteBuffer] {
+        let file: DICOMFile
+        do {
+            file = try DICOMFile(bytes: object)
+        } catch {
+            throw Problem(.internalServerError, "the stored instance cannot be read: \(error)")
+        }
+        guard let pixelData = file.dataSet[.pixelData] else { throw Problem.notFound("the instance has no pixel data") }
+        guard case .bytes(let bytes) = pixelData.value else {
+            throw Problem.notAcceptable("the pixel data of this deflated instance is not native")
+        }
+        let frameLength = try nativeFrameLength(file.dataSet, syntax: file.transferSyntax)
+        let frameCount = max(1, (try? file.dataSet.integerString(.numberOfFrames)) ?? 1)
+        let count = min(frameCount, bytes.readableBytes / frameLength)
+        return (0..<count).compactMap { index in
+            bytes.getSlice(at: bytes.readerIndex + index * frameLength, length: frameLength)
         }
     }
 
