@@ -28,6 +28,8 @@ public final class FileBlobStore: BlobStore {
     private let durableDirectories: Mutex<Set<String>>
     /// The shard directory that new objects of each tenant go to, and how many more it takes before the next.
     private let currentShards: Mutex<[TenantID: (shard: UInt16, remaining: Int)]>
+    /// Shared fsyncs of shard directories after renames (group commit for the directory entries of new objects).
+    fileprivate let directorySyncs: DirectorySyncs
     /// New objects go to one shard directory, chosen at random, this many at a time: a fresh archive then creates
     /// one directory per this many objects rather than one per object, and objects written together (a study) sit
     /// together. Over time every shard fills evenly, as with a random shard per object.
@@ -47,6 +49,15 @@ public final class FileBlobStore: BlobStore {
         self.io = io
         self.durableDirectories = Mutex([])
         self.currentShards = Mutex([:])
+        self.directorySyncs = DirectorySyncs { [io] (path: String) async throws(BlobStoreError) in
+            do {
+                try await io.run { () throws(BlobStoreError) in try POSIXFile.syncDirectory(path) }
+            } catch let error as BlobStoreError {
+                throw error
+            } catch {
+                throw .cancelled
+            }
+        }
     }
 
     // MARK: - Uploads
@@ -414,11 +425,15 @@ private final class FileUploadSink: BlobUploadSink {
                 // Renamed while still locked, so that no reconciliation takes it for abandoned meanwhile.
                 try POSIXFile.rename(temporaryPath, to: finalPath)
                 state.phase = .renamed
-                try POSIXFile.syncDirectory(store.path(directory))
-                POSIXFile.close(state.descriptor)
-                state.descriptor = -1
-                state.phase = .finished
             }
+        }
+        // The directory entry is durable once the directory is synced after the rename: concurrent uploads into
+        // this shard share that sync. Until then an abort removes the object (phase `.renamed`).
+        try await store.directorySyncs.sync(store.path(directory))
+        state.withLock { state in
+            POSIXFile.close(state.descriptor)
+            state.descriptor = -1
+            state.phase = .finished
         }
         return CommittedBlob(key: location.key, size: size, sha256: sha256)
     }
