@@ -259,9 +259,11 @@ extension ArchiveSCPTests {
                     DCMTK.storescu, ["-v", "-aet", title, "-aec", "NUAGE"] + identity + ["127.0.0.1", "\(scp.port)"] + files)
             }
 
-            let admitted = try await storescu("WORKSTATION", ["-usr", "tech", "-pwd", "correct horse", "-rsp"])
+            // `-d` dumps the A-ASSOCIATE-AC: the positive response asked for by `-rsp` is in it.
+            let admitted = try await storescu("WORKSTATION", ["-d", "-usr", "tech", "-pwd", "correct horse", "-rsp"])
             #expect(admitted.status == 0, "\(admitted.output)")
             #expect(!admitted.output.contains("Rejected"), "\(admitted.output)")
+            #expect(admitted.output.contains("Server Response (not dumped) length: 0"), "\(admitted.output)")
             let stored = try await scp.archive.find(IndexQuery(level: .instance), context: scp.context(.other))
             #expect(stored.matches.count == 2)
             let elsewhere = try await scp.archive.find(IndexQuery(level: .instance), context: scp.context(.defaultTenant))
