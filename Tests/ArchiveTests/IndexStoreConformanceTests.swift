@@ -557,6 +557,10 @@ struct IndexStoreConformanceTests {
             // % and _ of a value are literal, in single values and around wildcards.
             #expect(try await store.find(.patient, [(.patientID, "O%")]).matches.isEmpty)
             #expect(try await store.find(.patient, [(.patientID, "O'B*%_1")]).values(.patientID) == ["O'BRIEN%_1"])
+            // A prefix ("literal text then *") is matched by a range alone: specials and the whole value included.
+            #expect(try await store.find(.patient, [(.patientID, "O'BRIEN%_*")]).values(.patientID) == ["O'BRIEN%_1"])
+            #expect(try await store.find(.patient, [(.patientID, "O'BRIEN%_1**")]).values(.patientID) == ["O'BRIEN%_1"])
+            #expect(try await store.find(.patient, [(.patientID, "O'BRIEN%_10*")]).matches.isEmpty)
             #expect(try await store.find(.study, [(.accessionNumber, "A_1*")]).values(.accessionNumber) == ["A_1%"])
             #expect(try await store.find(.study, [(.accessionNumber, "A?1?")]).matches.count == 2)
             #expect(try await store.find(.patient, [(.patientName, "o'brien*")]).values(.patientID) == ["O'BRIEN%_1"])

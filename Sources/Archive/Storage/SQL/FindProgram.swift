@@ -274,15 +274,27 @@ package struct FindProgram: SQLProgram {
     }
 
     /// `column LIKE pattern ESCAPE '\'`, and a prefix range when the pattern starts with literal text.
+    ///
+    /// A pattern that is literal text then `*` (the common "DOE*") is the prefix range alone: in byte order, which
+    /// both dialects compare text in, the range holds exactly the texts that start with the prefix. Leaving LIKE
+    /// out matters for SQLite, which compiles a statement again each time a LIKE pattern is bound to it.
     private func appendLike(_ column: String, pattern: String, to builder: inout SQLBuilder) {
         let like = LikePattern(wildcard: pattern)
+        let successor = like.literalPrefix.isEmpty ? nil : LikePattern.successor(of: like.literalPrefix)
+        if like.isPrefixMatch, let successor {
+            builder.append("\(column) >= ")
+            builder.bind(.text(like.literalPrefix))
+            builder.append(" AND \(column) < ")
+            builder.bind(.text(successor))
+            return
+        }
         builder.append("\(column) LIKE ")
         builder.bind(.text(like.pattern))
         builder.append(" ESCAPE '\\'")
         if !like.literalPrefix.isEmpty {
             builder.append(" AND \(column) >= ")
             builder.bind(.text(like.literalPrefix))
-            if let successor = LikePattern.successor(of: like.literalPrefix) {
+            if let successor {
                 builder.append(" AND \(column) < ")
                 builder.bind(.text(successor))
             }
@@ -359,11 +371,15 @@ package struct LikePattern: Hashable, Sendable {
     package var pattern: String
     /// The text before the first wildcard, unescaped: every match starts with it.
     package var literalPrefix: String
+    /// Whether the value is its literal prefix followed by `*` wildcards only: every text that starts with the
+    /// prefix matches.
+    package var isPrefixMatch: Bool
 
     package init(wildcard value: String) {
         var pattern = ""
         var prefix = ""
         var inPrefix = true
+        var isPrefixMatch = true
         for character in value {
             switch character {
             case "*":
@@ -372,13 +388,15 @@ package struct LikePattern: Hashable, Sendable {
             case "?":
                 pattern.append("_")
                 inPrefix = false
+                isPrefixMatch = false
             default:
                 pattern += Self.escaped(String(character))
-                if inPrefix { prefix.append(character) }
+                if inPrefix { prefix.append(character) } else { isPrefixMatch = false }
             }
         }
         self.pattern = pattern
         self.literalPrefix = prefix
+        self.isPrefixMatch = isPrefixMatch && !inPrefix
     }
 
     /// The text with LIKE's special characters (`\`, `%`, `_`) escaped by `\`.
