@@ -86,9 +86,15 @@ final class AssociationCore: Sendable {
         }
     }
 
-    /// Sends a DIMSE message whose data set (if any) is in memory.
+    /// Sends a DIMSE message whose data set (if any) is in memory: its command and data set PDUs in one write, so
+    /// that a C-FIND match or a response costs one trip to the event loop and one flush.
     func send(command: CommandSet, contextID: UInt8, dataSet: ByteBuffer? = nil) async throws {
-        try await send(command: command, contextID: contextID, dataSet: dataSet.map { OneChunk(chunk: $0) })
+        try await sendLock.withLock {
+            let fragmenter = MessageFragmenter(peerMaximumLength: peerMaximumLength)
+            var pdus = fragmenter.commandPDUs(command, contextID: contextID)
+            if let dataSet { pdus += fragmenter.dataSetPDUs(dataSet, contextID: contextID) }
+            try await sendData(pdus)
+        }
     }
 
     private func sendData(_ pdus: [PDU]) async throws {
@@ -113,22 +119,6 @@ final class AssociationCore: Sendable {
             state.artim = nil
         }
     }
-}
-
-/// A data set of one buffer, as an async sequence.
-struct OneChunk: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
-    let chunk: ByteBuffer
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        var chunk: ByteBuffer?
-        mutating func next() async -> ByteBuffer? {
-            defer { chunk = nil }
-            return chunk
-        }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(chunk: chunk) }
 }
 
 /// A lock held across suspension points, first come first served.
