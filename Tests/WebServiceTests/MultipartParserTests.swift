@@ -138,5 +138,17 @@ struct MediaTypeTests {
         #expect(MediaType.acceptList(nil).map(\.essence) == ["*/*"])
         #expect(MediaType(parsing: "garbage").type.isEmpty)
     }
+
+    @Test func quotedValuesKeepTheirSeparatorsAndResolveQuotedPairs() {
+        let accept = MediaType.acceptList(
+            "multipart/related;\ttype=\"a/b, c\" ; boundary=\"x;\\\"y\\\\z\"\t,\tImage/JPEG ; Q=0.9 ,\t")
+        #expect(accept.map(\.essence) == ["multipart/related", "image/jpeg"])
+        #expect(accept[0].parameters == ["type": "a/b, c", "boundary": "x;\"y\\z"])
+        #expect(accept[1].quality == 0.9)
+        #expect(MediaType.acceptList(" \t ").map(\.essence) == ["*/*"])
+        #expect(MediaType(parsing: "text/plain; charset=").parameters == ["charset": ""])
+        #expect(MediaType(parsing: "text/plain; name=\"\"").parameters == ["name": ""])
+        #expect(MediaType(parsing: "text/plain; name=\"").parameters == ["name": "\""])
+    }
 }
 
