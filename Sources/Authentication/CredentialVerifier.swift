@@ -10,15 +10,30 @@ import Synchronization
 /// Every failure is an `AuthenticationFailure` whose reason is for the log only: callers answer all of them alike, so
 /// that no answer tells whether an account exists. Verified passwords are remembered (a SHA-256 of the user name,
 /// the password and the stored hash) so that scrypt's cost is paid once per account and password, not per request.
+///
+/// The accounts and API keys read from the directory are kept for `recordLifetime` (2 s by default), so that a
+/// viewer's burst of requests costs one directory read rather than one each. `forgetDirectoryRecords()` drops them
+/// at once: the admin API calls it after changing an account or a key, so such a change applies to the next
+/// request; a change made by another process (`nuage user …` on the data folder) applies within the lifetime.
 public struct CredentialVerifier: Sendable {
     public let directory: any DirectoryStore
     /// Keys that verify bearer JWTs; nil when JWTs are not accepted.
     public let jwtKeys: JWTKeyCollection?
     private let verifiedPasswords = VerifiedCredentials()
+    private let recentUsers: ExpiringRecords<UserAccount>
+    private let recentAPIKeys: ExpiringRecords<APIKeyRecord>
 
-    public init(directory: any DirectoryStore, jwtKeys: JWTKeyCollection? = nil) {
+    public init(directory: any DirectoryStore, jwtKeys: JWTKeyCollection? = nil, recordLifetime: Duration = .seconds(2)) {
         self.directory = directory
         self.jwtKeys = jwtKeys
+        recentUsers = ExpiringRecords(lifetime: recordLifetime)
+        recentAPIKeys = ExpiringRecords(lifetime: recordLifetime)
+    }
+
+    /// Drops the accounts and API keys kept from earlier verifications: the next ones read the directory.
+    public func forgetDirectoryRecords() {
+        recentUsers.removeAll()
+        recentAPIKeys.removeAll()
     }
 
     /// A hash at the standard cost that no password is checked against for real (made once, on first use).
@@ -27,7 +42,10 @@ public struct CredentialVerifier: Sendable {
     /// The tenant and roles of an API key (`nuage_<id>_<secret>`) that exists, is not revoked and matches.
     public func apiKey(_ text: String) async throws(AuthenticationFailure) -> AccessContext {
         guard let (id, secret) = APIKeys.parse(text) else { throw AuthenticationFailure("malformed API key") }
-        guard let record = try await lookUp({ try await directory.apiKey(id: id) }), !record.isRevoked,
+        guard
+            let record = try await lookUp({
+                try await recentAPIKeys.record(for: id) { try await directory.apiKey(id: id) }
+            }), !record.isRevoked,
             APIKeys.matches(secret, record)
         else { throw AuthenticationFailure("invalid API key") }
         return AccessContext(
@@ -39,7 +57,11 @@ public struct CredentialVerifier: Sendable {
     /// An unknown or disabled user costs the same scrypt work as a wrong password: timing does not tell which user
     /// names exist.
     public func password(_ password: String, username: String) async throws(AuthenticationFailure) -> AccessContext {
-        guard let user = try await lookUp({ try await directory.user(named: username) }), !user.isDisabled else {
+        guard
+            let user = try await lookUp({
+                try await recentUsers.record(for: username) { try await directory.user(named: username) }
+            }), !user.isDisabled
+        else {
             _ = PasswordHasher.verify(password, against: Self.decoyPasswordHash)
             throw AuthenticationFailure("invalid user name or password")
         }
@@ -91,6 +113,43 @@ public struct AuthenticationFailure: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { reason }
+}
+
+/// Directory records by key, each kept for a fixed lifetime after it was read (bounded: emptied at 4,096 entries).
+/// Absent records are not kept: an account created a moment ago is found at once.
+final class ExpiringRecords<Record: Sendable>: Sendable {
+    private struct Entry {
+        var record: Record
+        var expiry: ContinuousClock.Instant
+    }
+
+    private let lifetime: Duration
+    private let entries = Mutex<[String: Entry]>([:])
+
+    init(lifetime: Duration) {
+        self.lifetime = lifetime
+    }
+
+    /// The record kept for `key` if it is still fresh; otherwise what `read` gives, kept when there is one.
+    func record(for key: String, orRead read: () async throws -> Record?) async rethrows -> Record? {
+        guard lifetime > .zero else { return try await read() }
+        let now = ContinuousClock.now
+        if let entry = entries.withLock({ $0[key] }), now < entry.expiry { return entry.record }
+        let record = try await read()
+        entries.withLock { entries in
+            guard let record else {
+                entries[key] = nil
+                return
+            }
+            if entries.count >= 4096 { entries.removeAll() }
+            entries[key] = Entry(record: record, expiry: now + lifetime)
+        }
+        return record
+    }
+
+    func removeAll() {
+        entries.withLock { $0.removeAll() }
+    }
 }
 
 /// Digests of passwords verified against their stored hash (bounded: emptied at 4,096 entries).

@@ -36,7 +36,9 @@ public enum WebRouter {
         let authenticated = router.group().add(middleware: AuthenticationMiddleware(authenticator))
         DICOMWebService(archive: archive, metadataCache: metadataCache, configuration: configuration.dicomWeb)
             .addRoutes(to: authenticated)
-        AdminService(archive: archive, directory: directory, passwordCost: configuration.passwordCost)
+        AdminService(
+            archive: archive, directory: directory, passwordCost: configuration.passwordCost,
+            credentials: authenticator.credentials)
             .addRoutes(to: authenticated)
         return router
     }

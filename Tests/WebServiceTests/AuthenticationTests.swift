@@ -109,6 +109,63 @@ struct AuthenticationTests {
         }
     }
 
+    @Test func changesMadeThroughTheAdminAPIApplyToTheNextRequest() async throws {
+        try await WebFixture.withApp { client, fixture in
+            let created = try await client.execute(
+                uri: "/admin/api-keys", method: .post, headers: fixture.headers(nil, [.contentType: "application/json"]),
+                body: ByteBuffer(string: #"{"roles":["radiologist"],"label":"viewer"}"#))
+            #expect(created.status == .created)
+            let body = try JSONDecoder().decode(KeyAnswer.self, from: Data(created.body.readableBytesView))
+            let key = try #require(body.key)
+            #expect(try await client.execute(uri: "/dicomweb/studies", method: .get, headers: fixture.headers(key)).status == .ok)
+            let removed = try await client.execute(uri: "/admin/api-keys/\(body.id)", method: .delete, headers: fixture.headers())
+            #expect(removed.status == .noContent)
+            #expect(
+                try await client.execute(uri: "/dicomweb/studies", method: .get, headers: fixture.headers(key)).status
+                    == .unauthorized)
+
+            // A new password replaces the old one at once, although the account was just read for a request.
+            let (name, password) = WebFixture.alice
+            func basic(_ password: String) -> HTTPFields {
+                [.authorization: "Basic " + Data("\(name):\(password)".utf8).base64EncodedString()]
+            }
+            #expect(try await client.execute(uri: "/dicomweb/studies", method: .get, headers: basic(password)).status == .ok)
+            let replaced = try await client.execute(
+                uri: "/admin/users", method: .post, headers: fixture.headers(nil, [.contentType: "application/json"]),
+                body: ByteBuffer(
+                    string: #"{"username":"alice","roles":["radiologist"],"password":"another-long-password"}"#))
+            #expect(replaced.status == .created)
+            #expect(
+                try await client.execute(uri: "/dicomweb/studies", method: .get, headers: basic(password)).status
+                    == .unauthorized)
+            #expect(
+                try await client.execute(uri: "/dicomweb/studies", method: .get, headers: basic("another-long-password"))
+                    .status == .ok)
+        }
+    }
+
+    @Test func directoryRecordsAreKeptForTheirLifetimeOnly() async throws {
+        try await WebFixture.withApp { _, fixture in
+            let keeping = CredentialVerifier(directory: fixture.directory, recordLifetime: .seconds(600))
+            let reading = CredentialVerifier(directory: fixture.directory, recordLifetime: .zero)
+            let (key, record) = APIKeys.make(tenant: .defaultTenant, roles: [.radiologist], label: "lifetime")
+            try await fixture.directory.saveAPIKey(record)
+            #expect(try await keeping.apiKey(key).tenant == .defaultTenant)
+            #expect(try await reading.apiKey(key).tenant == .defaultTenant)
+
+            // Removed by another process (straight in the directory): kept until forgotten, or read again.
+            #expect(try await fixture.directory.removeAPIKey(id: record.id))
+            #expect(try await keeping.apiKey(key).tenant == .defaultTenant)
+            await #expect(throws: AuthenticationFailure.self) { try await reading.apiKey(key) }
+            keeping.forgetDirectoryRecords()
+            await #expect(throws: AuthenticationFailure.self) { try await keeping.apiKey(key) }
+
+            // An absent record is not kept: a key saved after a failed attempt works at once.
+            try await fixture.directory.saveAPIKey(record)
+            #expect(try await keeping.apiKey(key).tenant == .defaultTenant)
+        }
+    }
+
     @Test func passwordHashesArePHCStrings() throws {
         let cost = PasswordHasher.Cost(logRounds: 10)
         let hash = try PasswordHasher.hash("a long enough password", cost: cost)
@@ -125,4 +182,10 @@ struct AuthenticationTests {
         data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }
+}
+
+/// The fields of an API key answer that the tests read.
+private struct KeyAnswer: Decodable {
+    var id: String
+    var key: String?
 }

@@ -14,11 +14,17 @@ public struct AdminService: Sendable {
     public let directory: any DirectoryStore
     /// The cost of new password hashes.
     public let passwordCost: PasswordHasher.Cost
+    /// The verifier of this server's requests, told when an account or a key changes (it keeps recent records).
+    public let credentials: CredentialVerifier?
 
-    public init(archive: ArchiveService, directory: any DirectoryStore, passwordCost: PasswordHasher.Cost = .standard) {
+    public init(
+        archive: ArchiveService, directory: any DirectoryStore, passwordCost: PasswordHasher.Cost = .standard,
+        credentials: CredentialVerifier? = nil
+    ) {
         self.archive = archive
         self.directory = directory
         self.passwordCost = passwordCost
+        self.credentials = credentials
     }
 
     public func addRoutes(to router: some RouterMethods<WebContext>) {
@@ -132,13 +138,17 @@ public struct AdminService: Sendable {
             username: body.username, tenant: tenant, roles: try Self.roles(body.roles),
             passwordHash: try PasswordHasher.hash(body.password, cost: passwordCost))
         try await directory.saveUser(user)
+        credentials?.forgetDirectoryRecords()
         return try json(UserBody(user), status: .created)
     }
 
     func removeUser(_ context: WebContext) async throws -> Response {
         try await removeEntry(context, parameter: "username", kind: "user") { name in
             try await directory.user(named: name).map { ($0.tenant, $0.username) }
-        } remove: { try await directory.removeUser(named: $0) }
+        } remove: {
+            defer { credentials?.forgetDirectoryRecords() }
+            return try await directory.removeUser(named: $0)
+        }
     }
 
     func apiKeys(_ request: Request, _ context: WebContext) async throws -> Response {
@@ -151,13 +161,17 @@ public struct AdminService: Sendable {
         let tenant = try targetTenant(body.tenant, context)
         let (key, record) = APIKeys.make(tenant: tenant, roles: try Self.roles(body.roles), label: body.label)
         try await directory.saveAPIKey(record)
+        credentials?.forgetDirectoryRecords()
         return try json(APIKeyBody(record, key: key), status: .created)
     }
 
     func removeAPIKey(_ context: WebContext) async throws -> Response {
         try await removeEntry(context, parameter: "id", kind: "API key") { id in
             try await directory.apiKey(id: id).map { ($0.tenant, $0.id) }
-        } remove: { try await directory.removeAPIKey(id: $0) }
+        } remove: {
+            defer { credentials?.forgetDirectoryRecords() }
+            return try await directory.removeAPIKey(id: $0)
+        }
     }
 
     func applicationEntities(_ request: Request, _ context: WebContext) async throws -> Response {
