@@ -15,8 +15,10 @@ Measures, for each server:
             mean cost of one query on an open association (findscu --repeat 100, less a run of one)
   move      movescu of one CT study to a storescp: MB/s
   get       getscu of the same study: MB/s
+  limit     the same ingest, and the pushes of the retrieved study, against DCMTK's storescp (files written as
+            they come, no index, no sync): the ceiling this peer and loopback put on any server
 
-Prints a table (Markdown) and the ratios Nuage / Orthanc, measured in this one run.
+Prints a table (Markdown) and the ratios Nuage / Orthanc, measured in this one run, with the peer's limit beside.
 """
 
 import argparse
@@ -100,6 +102,20 @@ def start_orthanc(folder, move_port):
     return Server("Orthanc", process, dicom_port, "ORTHANC", folder)
 
 
+def start_storescp(folder):
+    """DCMTK's storescp as a receiver that does the least a store can: write each object to a file as it comes, no
+    index, no sync; one process per association (`--fork`). What storescu achieves against it bounds what any
+    server can show in this benchmark: the peer's own cost and the loopback's."""
+    dicom_port = free_port()
+    out = os.path.join(folder, "received")
+    os.makedirs(out, exist_ok=True)
+    log = open(os.path.join(folder, "storescp.log"), "w")
+    process = subprocess.Popen([f"{DCMTK}/storescp", "--fork", "-aet", "LIMIT", "-od", out, str(dicom_port)],
+                               env=PEER_ENV, stdout=log, stderr=subprocess.STDOUT)
+    wait_for_port(dicom_port)
+    return Server("storescp", process, dicom_port, "LIMIT", folder)
+
+
 def files_of(folder):
     found = []
     for directory, _, names in os.walk(folder):
@@ -126,6 +142,18 @@ def ingest(server, files, associations):
     if failures:
         raise RuntimeError(f"storescu failed against {server.name}")
     return len(files) / elapsed, size / elapsed / 1e6
+
+
+def ingest_rows(server, small, ct):
+    """The four ingest rows: each half of each corpus, over 1 then 4 associations."""
+    row = {}
+    half = len(small) // 2
+    row["small 1 assoc (inst/s)"], _ = ingest(server, small[:half], 1)
+    row["small 4 assoc (inst/s)"], _ = ingest(server, small[half:], 4)
+    half = len(ct) // 2
+    _, row["CT 1 assoc (MB/s)"] = ingest(server, ct[:half], 1)
+    _, row["CT 4 assoc (MB/s)"] = ingest(server, ct[half:], 4)
+    return row
 
 
 def find_latencies(server, queries, repeats):
@@ -221,13 +249,7 @@ def main():
         move_port = free_port()
         server = start_nuage(options.nuage, folder, move_port) if name == "Nuage" else start_orthanc(folder, move_port)
         try:
-            half = len(small) // 2
-            row = {}
-            row["small 1 assoc (inst/s)"], _ = ingest(server, small[:half], 1)
-            row["small 4 assoc (inst/s)"], _ = ingest(server, small[half:], 4)
-            half = len(ct) // 2
-            _, row["CT 1 assoc (MB/s)"] = ingest(server, ct[:half], 1)
-            _, row["CT 4 assoc (MB/s)"] = ingest(server, ct[half:], 4)
+            row = ingest_rows(server, small, ct)
             p50, p95 = find_latencies(server, queries, options.finds)
             row["C-FIND p50 (ms)"], row["C-FIND p95 (ms)"] = p50, p95
             row["C-FIND on one association, mean (ms)"] = find_cost_on_one_association(server, queries)
@@ -237,16 +259,29 @@ def main():
         finally:
             server.stop()
 
+    # The peer's limit, same files, same run: storescu against storescp for the ingest rows, and storescu of the
+    # retrieved study's files for C-MOVE (the pushes a C-MOVE makes, with no query, no read and no index).
+    folder = os.path.join(data, "dimse", "storescp")
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder)
+    limit = start_storescp(folder)
+    try:
+        limits = ingest_rows(limit, small, ct)
+        _, limits["C-MOVE study (MB/s)"] = ingest(limit, study_files, 1)
+    finally:
+        limit.stop()
+
     print(f"\nDIMSE, {len(small)} small + {len(ct)} CT instances; retrieved study: {len(study_files)} instances, "
           f"{study_size / 1e6:.1f} MB\n")
-    print("| measure | Nuage | Orthanc | Nuage / Orthanc |")
-    print("| --- | ---: | ---: | ---: |")
+    print("| measure | Nuage | Orthanc | Nuage / Orthanc | peer limit (storescp) | limit / Orthanc |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for measure in results["Nuage"]:
         nuage, orthanc = results["Nuage"][measure], results["Orthanc"][measure]
         lower_is_better = "(ms)" in measure
         ratio = orthanc / nuage if lower_is_better else nuage / orthanc
         note = " (latency: Orthanc / Nuage)" if lower_is_better else ""
-        print(f"| {measure} | {nuage:.1f} | {orthanc:.1f} | {ratio:.2f}×{note} |")
+        bound = f"{limits[measure]:.1f} | {limits[measure] / orthanc:.2f}×" if measure in limits else "– | –"
+        print(f"| {measure} | {nuage:.1f} | {orthanc:.1f} | {ratio:.2f}×{note} | {bound} |")
 
 
 if __name__ == "__main__":
