@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`make bench`, DIMSE: `nuage serve` and Orthanc side by side, in one run, on the same synthetic data.
 
-    scripts/bench-dimse.py --nuage PATH/TO/nuage [--small 2000] [--ct 400] [--finds 200]
+    scripts/bench-dimse.py --nuage PATH/TO/nuage [--small 2000] [--ct 400] [--finds 40] [--rounds 3]
 
 Both servers run on loopback with their embedded defaults (Nuage: SQLite + files; Orthanc: its SQLite index and
 storage area) in fresh folders under bench-data/dimse/. The peers are DCMTK's programs (by full path: pynetdicom
@@ -18,7 +18,8 @@ Measures, for each server:
   limit     the same ingest, and the pushes of the retrieved study, against DCMTK's storescp (files written as
             they come, no index, no sync): the ceiling this peer and loopback put on any server
 
-Prints a table (Markdown) and the ratios Nuage / Orthanc, measured in this one run, with the peer's limit beside.
+Each round measures Nuage, Orthanc and the limit in turn, on fresh data. Prints a table (Markdown): the medians over
+the rounds, the ratios Nuage / Orthanc of the medians, each round's lowest and highest ratio, and the peer's limit.
 """
 
 import argparse
@@ -222,6 +223,7 @@ def main():
     parser.add_argument("--small", type=int, default=2000)
     parser.add_argument("--ct", type=int, default=400)
     parser.add_argument("--finds", type=int, default=40, help="repeats of each query")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of every measure, each server in turn")
     options = parser.parse_args()
 
     data = os.path.join(ROOT, "bench-data")
@@ -241,48 +243,68 @@ def main():
          "StudyInstanceUID", "ModalitiesInStudy"],
     ]
 
-    results = {}
-    for name in ("Nuage", "Orthanc"):
-        folder = os.path.join(data, "dimse", name.lower())
-        shutil.rmtree(folder, ignore_errors=True)
-        os.makedirs(folder)
-        move_port = free_port()
-        server = start_nuage(options.nuage, folder, move_port) if name == "Nuage" else start_orthanc(folder, move_port)
-        try:
-            row = ingest_rows(server, small, ct)
-            p50, p95 = find_latencies(server, queries, options.finds)
-            row["C-FIND p50 (ms)"], row["C-FIND p95 (ms)"] = p50, p95
-            row["C-FIND on one association, mean (ms)"] = find_cost_on_one_association(server, queries)
-            row["C-MOVE study (MB/s)"], _ = retrieve(server, study_uid, study_size, "move", move_port, folder)
-            row["C-GET study (MB/s)"], _ = retrieve(server, study_uid, study_size, "get", move_port, folder)
-            results[name] = row
-        finally:
-            server.stop()
+    rounds = {"Nuage": [], "Orthanc": [], "limit": []}
+    for number in range(1, options.rounds + 1):
+        print(f"bench-dimse: round {number} of {options.rounds}", file=sys.stderr)
+        for name in ("Nuage", "Orthanc"):
+            rounds[name].append(measure_server(name, options, data, small, ct, queries, study_uid, study_size))
+        rounds["limit"].append(measure_limit(data, small, ct, study_files))
 
-    # The peer's limit, same files, same run: storescu against storescp for the ingest rows, and storescu of the
-    # retrieved study's files for C-MOVE (the pushes a C-MOVE makes, with no query, no read and no index).
+    def median(name, measure):
+        return statistics.median(row[measure] for row in rounds[name])
+
+    def ratio(nuage, orthanc, measure):
+        return orthanc / nuage if "(ms)" in measure else nuage / orthanc
+
+    print(f"\nDIMSE, {len(small)} small + {len(ct)} CT instances; retrieved study: {len(study_files)} instances, "
+          f"{study_size / 1e6:.1f} MB; {options.rounds} round(s), medians; \"per round\": the lowest and highest "
+          f"ratio in a single round\n")
+    print("| measure | Nuage | Orthanc | Nuage / Orthanc | per round | peer limit (storescp) | limit / Orthanc |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for measure in rounds["Nuage"][0]:
+        nuage, orthanc = median("Nuage", measure), median("Orthanc", measure)
+        each = [ratio(n[measure], o[measure], measure) for n, o in zip(rounds["Nuage"], rounds["Orthanc"])]
+        note = " (latency: Orthanc / Nuage)" if "(ms)" in measure else ""
+        limit = median("limit", measure) if measure in rounds["limit"][0] else None
+        bound = f"{limit:.1f} | {limit / orthanc:.2f}×" if limit is not None else "– | –"
+        print(f"| {measure} | {nuage:.1f} | {orthanc:.1f} | {ratio(nuage, orthanc, measure):.2f}×{note} "
+              f"| {min(each):.2f}–{max(each):.2f}× | {bound} |")
+
+
+def measure_server(name, options, data, small, ct, queries, study_uid, study_size):
+    """One round's figures of one server, on fresh data."""
+    folder = os.path.join(data, "dimse", name.lower())
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder)
+    subprocess.run(["sync"])
+    move_port = free_port()
+    server = start_nuage(options.nuage, folder, move_port) if name == "Nuage" else start_orthanc(folder, move_port)
+    try:
+        row = ingest_rows(server, small, ct)
+        p50, p95 = find_latencies(server, queries, options.finds)
+        row["C-FIND p50 (ms)"], row["C-FIND p95 (ms)"] = p50, p95
+        row["C-FIND on one association, mean (ms)"] = find_cost_on_one_association(server, queries)
+        row["C-MOVE study (MB/s)"], _ = retrieve(server, study_uid, study_size, "move", move_port, folder)
+        row["C-GET study (MB/s)"], _ = retrieve(server, study_uid, study_size, "get", move_port, folder)
+        return row
+    finally:
+        server.stop()
+
+
+def measure_limit(data, small, ct, study_files):
+    """The peer's limit, same files: storescu against storescp for the ingest rows, and storescu of the retrieved
+    study's files for C-MOVE (the pushes a C-MOVE makes, with no query, no read and no index)."""
     folder = os.path.join(data, "dimse", "storescp")
     shutil.rmtree(folder, ignore_errors=True)
     os.makedirs(folder)
+    subprocess.run(["sync"])
     limit = start_storescp(folder)
     try:
-        limits = ingest_rows(limit, small, ct)
-        _, limits["C-MOVE study (MB/s)"] = ingest(limit, study_files, 1)
+        row = ingest_rows(limit, small, ct)
+        _, row["C-MOVE study (MB/s)"] = ingest(limit, study_files, 1)
+        return row
     finally:
         limit.stop()
-
-    print(f"\nDIMSE, {len(small)} small + {len(ct)} CT instances; retrieved study: {len(study_files)} instances, "
-          f"{study_size / 1e6:.1f} MB\n")
-    print("| measure | Nuage | Orthanc | Nuage / Orthanc | peer limit (storescp) | limit / Orthanc |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    for measure in results["Nuage"]:
-        nuage, orthanc = results["Nuage"][measure], results["Orthanc"][measure]
-        lower_is_better = "(ms)" in measure
-        ratio = orthanc / nuage if lower_is_better else nuage / orthanc
-        note = " (latency: Orthanc / Nuage)" if lower_is_better else ""
-        bound = f"{limits[measure]:.1f} | {limits[measure] / orthanc:.2f}×" if measure in limits else "– | –"
-        print(f"| {measure} | {nuage:.1f} | {orthanc:.1f} | {ratio:.2f}×{note} | {bound} |")
-
 
 if __name__ == "__main__":
     main()

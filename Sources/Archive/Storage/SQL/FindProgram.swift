@@ -8,7 +8,8 @@ import DICOMDictionary
 /// Translation of each matching key (`QueryAttributeCatalogue` decides which keys are matched):
 /// - single value: `column = ?`; PN on the case-folded column with the case-folded value;
 /// - wildcard: `column LIKE ? ESCAPE '\'`, the value's `\`, `%` and `_` escaped and `*` → `%`, `?` → `_`; a
-///   literal prefix also becomes `column >= prefix AND column < successor` so that an index serves it;
+///   literal prefix also becomes `column >= prefix AND column < successor` so that an index serves it, and a value
+///   that is only a prefix and `*` ("DOE*") is that range alone;
 /// - fuzzy PN: every word of the value must start a word of the name: `name_fuzzy LIKE '% WORD%'` (a value
 ///   without words, such as `?`, is matched as without fuzzy matching);
 /// - list: `column IN (?, …)`;
