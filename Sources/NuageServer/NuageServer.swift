@@ -30,7 +30,9 @@ public enum NuageServer {
             try await FirstStart.prepare(
                 directory: directory, adminPassword: configuration.adminPassword, cost: configuration.web.passwordCost,
                 logger: logger)
-            let credentials = CredentialVerifier(directory: directory, jwtKeys: try await jwtKeys(configuration))
+            let credentials = CredentialVerifier(
+                directory: directory, jwtKeys: try await jwtKeys(configuration),
+                recordLifetime: configuration.credentialRecordLifetime)
             let authenticator = Authenticator(credentials: credentials)
             let cache = SeriesMetadataCache(folder: configuration.cachesMetadata ? configuration.storage.cacheFolder : nil)
             let router = WebRouter.make(

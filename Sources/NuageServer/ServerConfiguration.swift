@@ -25,6 +25,9 @@ public struct ServerConfiguration: Sendable {
     public var jwksFile: String?
     /// A shared secret verifying HS256 bearer JWTs (for identity providers that sign with one).
     public var jwtHMACSecret: String?
+    /// How long an account or API key read from the directory is reused for later requests
+    /// (`CredentialVerifier.recordLifetime`); zero reads the directory for every request.
+    public var credentialRecordLifetime: Duration = .seconds(2)
     /// The password of the `admin` account created on first start; generated and printed once when absent.
     public var adminPassword: String?
     /// swift-log level of the server's logger.
@@ -119,6 +122,11 @@ public struct ServerConfiguration: Sendable {
         cachesMetadata = config.bool(forKey: "dicomweb.metadataCache", default: true)
         jwksFile = config.string(forKey: "auth.jwksFile")
         jwtHMACSecret = config.string(forKey: "auth.jwtSecret", isSecret: true)
+        let recordSeconds = config.int(forKey: "auth.recordLifetimeSeconds", default: 2)
+        guard (0...3600).contains(recordSeconds) else {
+            throw ConfigurationError(key: "auth.recordLifetimeSeconds", reason: "0 to 3600")
+        }
+        credentialRecordLifetime = .seconds(recordSeconds)
         adminPassword = config.string(forKey: "admin.password", isSecret: true)
         logLevel = config.string(forKey: "log.level", default: "info")
         (dicom, dicomService) = try Self.dicomSettings(config)
