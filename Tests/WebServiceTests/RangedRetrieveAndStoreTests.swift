@@ -114,6 +114,32 @@ struct RangedRetrieveAndStoreTests {
         }
     }
 
+    /// No offset table and more fragments than frames: the fragments that start a codestream (a JPEG-LS SOI) start
+    /// the frames. When those fragments are not exactly one per frame, the frames cannot be told apart: 406.
+    @Test(arguments: [true, false])
+    func framesSplitOverFragmentsAreFoundByTheirCodestreamStart(continuationsLookLikeFrames: Bool) async throws {
+        func continuation(_ seed: UInt8, _ count: Int) -> ByteBuffer {
+            continuationsLookLikeFrames
+                ? Self.fragment(seed, count) : ByteBuffer(bytes: (0..<count).map { UInt8(truncatingIfNeeded: Int(seed) &+ $0) })
+        }
+        let frames: [[ByteBuffer]] = [
+            [Self.fragment(1, 300), continuation(5, 40)], [Self.fragment(2, 70_000)],
+            [Self.fragment(4, 9), continuation(6, 100), continuation(7, 3)],
+        ]
+        try await WebFixture.withApp { client, fixture in
+            #expect(try await fixture.stow(client, [try Self.encapsulated(frames, withOffsetTable: false)]) == .ok)
+            let response = try await client.execute(
+                uri: Self.instancePath + "/frames/3,1,2", method: .get,
+                headers: fixture.headers(nil, [.accept: "multipart/related; type=\"image/jls\""]))
+            if continuationsLookLikeFrames {
+                #expect(response.status == .notAcceptable)
+                return
+            }
+            #expect(response.status == .ok)
+            #expect(try DICOMWebTests.parts(response) == [Self.joined(frames[2]), Self.joined(frames[0]), Self.joined(frames[1])])
+        }
+    }
+
     @Test func nativeFramesOfALargeInstanceStreamedInBySTOW() async throws {
         // 3,000 frames of 32 bytes: over the 64 KiB read whole, so the part streams into ingest after its header
         // was checked; frames come back from ranges of the blob.

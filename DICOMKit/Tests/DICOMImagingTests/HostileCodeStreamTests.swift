@@ -101,6 +101,24 @@ import Testing
             try EncapsulatedFrames.locate(PixelFragments(fragments: split + split + split), numberOfFrames: 2)
         }
     }
+
+    /// The rules applied to outlines alone (length and first bytes), as a reader of object ranges calls them.
+    @Test func framesAreLocatedFromFragmentOutlines() throws {
+        // SOC counts only followed by SIZ; a fragment under four bytes opens nothing.
+        let outlines = [
+            FragmentOutline(length: 100, leadingBytes: 0xFF4F_FF51), FragmentOutline(length: 50, leadingBytes: 0xFF4F_0000),
+            FragmentOutline(length: 3, leadingBytes: nil), FragmentOutline(length: 80, leadingBytes: 0xFF4F_FF51),
+        ]
+        #expect(try EncapsulatedFrames.locate(outlines, basicOffsets: [], numberOfFrames: 2) == [0..<3, 3..<4])
+        // Offsets count from the first item's tag: 8 + length per fragment (0, 108, 166, 177).
+        #expect(try EncapsulatedFrames.locate(outlines, basicOffsets: [0, 166], numberOfFrames: 2) == [0..<2, 2..<4])
+        #expect(throws: PixelDataError.self) {
+            try EncapsulatedFrames.locate(outlines, basicOffsets: [], numberOfFrames: 3)
+        }
+        #expect(throws: PixelDataError.self) {
+            try EncapsulatedFrames.locate(outlines, basicOffsets: [0, 150], numberOfFrames: 2)
+        }
+    }
 }
 
 /// A small deterministic generator for reproducible damage.

@@ -2,6 +2,7 @@ import Archive
 import DICOM
 import DICOMCore
 import DICOMDictionary
+import DICOMImaging
 import HTTPTypes
 import NIOCore
 import Synchronization
@@ -88,7 +89,9 @@ struct StoredHeader {
 /// Native frames are Rows × Columns × Samples per Pixel × Bits Allocated / 8 bytes each, one after the other from
 /// the value's start (bit-packed 1-bit data and retired big-endian data are not cut: 406). Encapsulated frames are
 /// found from the item headers, read one window at a time: through the Extended Offset Table, else a Basic Offset
-/// Table with one entry per frame, else all fragments for a single frame or one fragment per frame (otherwise 406).
+/// Table with one entry per frame, else all fragments for a single frame, one fragment per frame, or the fragments
+/// that open a code stream (JPEG or JPEG-LS SOI, JPEG 2000 SOC) each starting a frame: the toolkit's
+/// `EncapsulatedFrames` rules, which decoding and rendering follow too (otherwise 406).
 struct StoredFrames: Sendable {
     let count: Int
     /// The media type of a frame: application/octet-stream for native data, the compressed form's type otherwise.
@@ -228,7 +231,8 @@ struct StoredFrames: Sendable {
     }
 
     /// Reads the item headers of encapsulated Pixel Data from `offset` (its first item, the Basic Offset Table) to
-    /// the sequence delimiter, and groups the fragments into frames.
+    /// the sequence delimiter, with the first bytes of each fragment, and groups the fragments into frames by the
+    /// toolkit's rules (`EncapsulatedFrames`); frames it cannot place are a 406.
     private static func encapsulatedFrames(
         at offset: Int64, size: Int64, frameCount: Int, extendedOffsets: [UInt64]?, _ read: RangeReader
     ) async throws -> [[Range<Int64>]] {
@@ -237,13 +241,16 @@ struct StoredFrames: Sendable {
             throw damagedPixelData
         }
         let basicTable = tableLength > 0 ? try await readExactly((offset + 8)..<(offset + 8 + tableLength), read) : nil
-        let firstFragment = offset + 8 + tableLength
         var fragments: [Range<Int64>] = []
-        var position = firstFragment
+        var outlines: [FragmentOutline] = []
+        var position = offset + 8 + tableLength
         while let length = try await items.itemLength(at: position, read, endsAtDelimiter: true) {
             let start = position + 8
             guard length <= size - start, fragments.count < 1 << 20 else { throw damagedPixelData }
+            // The first bytes are in the window that held the item header, but for a header at its very end.
+            let leadingBytes = length >= 4 ? try await items.leadingBytes(at: start, read) : nil
             fragments.append(start..<(start + length))
+            outlines.append(FragmentOutline(length: Int(length), leadingBytes: leadingBytes))
             position = start + length
         }
         guard !fragments.isEmpty else { throw damagedPixelData }
@@ -252,30 +259,13 @@ struct StoredFrames: Sendable {
                 table.getInteger(at: table.readerIndex + $0 * 4, endianness: .little, as: UInt32.self).map(UInt64.init)
             }
         } ?? []
-        let offsets = extendedOffsets ?? (basicOffsets.count == frameCount ? basicOffsets : nil)
-        if let offsets {
-            // Offsets count from the first fragment's item tag (PS3.5 §A.4).
-            var fragmentAt: [UInt64: Int] = [:]
-            for (index, fragment) in fragments.enumerated() {
-                fragmentAt[UInt64(fragment.lowerBound - 8 - firstFragment)] = index
-            }
-            var starts: [Int] = []
-            for offset in offsets {
-                guard let index = fragmentAt[offset], index > (starts.last ?? -1) else {
-                    throw Problem.notAcceptable("the offset table of this instance does not match its fragments")
-                }
-                starts.append(index)
-            }
-            return starts.indices.map { index in
-                Array(fragments[starts[index]..<(index + 1 < starts.count ? starts[index + 1] : fragments.count)])
-            }
+        do {
+            return try EncapsulatedFrames.locate(
+                outlines, basicOffsets: basicOffsets, numberOfFrames: frameCount, extendedOffsets: extendedOffsets
+            ).map { Array(fragments[$0]) }
+        } catch {
+            throw Problem.notAcceptable("the frames of this instance cannot be located: \(error.reason)")
         }
-        if frameCount == 1 { return [fragments] }
-        guard fragments.count == frameCount else {
-            throw Problem.notAcceptable(
-                "the frames of this multi-frame instance cannot be located without an offset table")
-        }
-        return fragments.map { [$0] }
     }
 
     private static func us(_ dataSet: DataSet, _ tag: Tag) -> Int {
@@ -312,13 +302,7 @@ private struct ItemHeaderReader {
     mutating func itemLength(at position: Int64, _ read: RangeReader, endsAtDelimiter: Bool = false) async throws
         -> Int64?
     {
-        let windowEnd = windowStart + Int64(window.readableBytes)
-        if position < windowStart || position + 8 > windowEnd {
-            guard position >= 0, position + 8 <= size else { throw damagedPixelData }
-            window = try await read(position..<min(size, position + (64 << 10)))
-            windowStart = position
-        }
-        let at = window.readerIndex + Int(position - windowStart)
+        let at = try await windowIndex(of: position, count: 8, read)
         guard let group = window.getInteger(at: at, endianness: .little, as: UInt16.self),
             let element = window.getInteger(at: at + 2, endianness: .little, as: UInt16.self),
             let length = window.getInteger(at: at + 4, endianness: .little, as: UInt32.self), group == 0xFFFE
@@ -326,6 +310,25 @@ private struct ItemHeaderReader {
         if element == 0xE0DD && endsAtDelimiter { return nil }
         guard element == 0xE000, length != 0xFFFF_FFFF else { throw damagedPixelData }
         return Int64(length)
+    }
+
+    /// The four bytes at `position`, big-endian.
+    mutating func leadingBytes(at position: Int64, _ read: RangeReader) async throws -> UInt32? {
+        let at = try await windowIndex(of: position, count: 4, read)
+        return window.getInteger(at: at, endianness: .big, as: UInt32.self)
+    }
+
+    /// The index in `window` of the byte at `position`, after moving the window there if it does not hold the
+    /// `count` bytes from it.
+    private mutating func windowIndex(of position: Int64, count: Int64, _ read: RangeReader) async throws -> Int {
+        let windowEnd = windowStart + Int64(window.readableBytes)
+        if position < windowStart || position + count > windowEnd {
+            guard position >= 0, position + count <= size else { throw damagedPixelData }
+            window = try await read(position..<min(size, position + (64 << 10)))
+            windowStart = position
+        }
+        guard position + count <= windowStart + Int64(window.readableBytes) else { throw damagedPixelData }
+        return window.readerIndex + Int(position - windowStart)
     }
 }
 
