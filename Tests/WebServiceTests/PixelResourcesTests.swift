@@ -17,6 +17,37 @@ struct PixelResourcesTests {
     static let study = "\(Synthetic.root).1"
     static let series = "\(Synthetic.root).1.1"
 
+    /// A frame of a multi-frame instance is rendered from the header and that frame's bytes (ranges of the
+    /// object): the image equals that of a single-frame instance holding the same pixels, and differs from the
+    /// first frame's.
+    @Test func aFrameIsRenderedAsASingleFrameInstanceOfItsPixels() async throws {
+        let multiFrame = try SyntheticInstance.make(study: Self.study, series: Self.series, sop: "\(Self.series).1", frames: 3)
+        var single = try DICOMFile(bytes: multiFrame).dataSet
+        let pixels = try #require(SyntheticInstance.nativePixels(single))
+        single.insert(DataElement(tag: .pixelData, vr: .OW, bytes: try #require(pixels.getSlice(at: pixels.readerIndex + 64, length: 32))))
+        try single.setStrings(["1"], for: .numberOfFrames, vr: .IS)
+        try single.setStrings(["\(Self.series).2"], for: .sopInstanceUID, vr: .UI)
+        let singleFrame = try DICOMFile(dataSet: single, transferSyntax: .explicitVRLittleEndian).encoded()
+        try await WebFixture.withApp { client, fixture in
+            #expect(try await fixture.stow(client, [multiFrame, singleFrame]) == .ok)
+            func png(_ path: String) async throws -> ByteBuffer {
+                let response = try await client.execute(
+                    uri: "/dicomweb/studies/\(Self.study)/series/\(Self.series)/instances/\(path)", method: .get,
+                    headers: fixture.headers(nil, [.accept: "image/png"]))
+                #expect(response.status == .ok, "\(path)")
+                return response.body
+            }
+            // A fixed window: with each frame's own range, frames of the same pattern would look alike.
+            let third = try await png("\(Self.series).1/frames/3/rendered?window=100,400")
+            #expect(third == (try await png("\(Self.series).2/rendered?window=100,400")))
+            #expect(third != (try await png("\(Self.series).1/frames/1/rendered?window=100,400")))
+            let missing = try await client.execute(
+                uri: "/dicomweb/studies/\(Self.study)/series/\(Self.series)/instances/\(Self.series).1/frames/4/rendered",
+                method: .get, headers: fixture.headers())
+            #expect(missing.status.code / 100 == 4)
+        }
+    }
+
     @Test func renderedStudyAndSeriesAreMultipartImages() async throws {
         try await WebFixture.withApp { client, fixture in
             let images = try (1...3).map { try Synthetic.ctImageFile(sop: "2.25.90.\($0)", seed: UInt64($0)) }

@@ -47,6 +47,12 @@ enum SyntheticInstance {
         return try DICOMFile(dataSet: dataSet, transferSyntax: syntax).encoded()
     }
 
+    /// The native Pixel Data value of a data set; nil when it has none.
+    static func nativePixels(_ dataSet: DataSet) -> ByteBuffer? {
+        guard case .bytes(let pixels)? = dataSet[.pixelData]?.value else { return nil }
+        return pixels
+    }
+
     /// A multipart/related body of application/dicom parts, and its Content-Type.
     static func stowBody(_ parts: [ByteBuffer], boundary: String = "stow-boundary-1", partType: String = "application/dicom")
         -> (body: ByteBuffer, contentType: String)

@@ -1,6 +1,7 @@
 import Archive
 import DICOM
 import DICOMCore
+import DICOMDictionary
 import DICOMImaging
 import Hummingbird
 import NIOCore
@@ -20,9 +21,69 @@ extension DICOMWebService {
             }
             parameters.frame = first - 1
         }
-        let file = try await instanceFile(path, access: access)
-        let image = try ImageRenderer(dataSet: file.dataSet, transferSyntax: file.transferSyntax).render(parameters)
+        let source = try await renderSource(
+            try await storedInstance(path, access: access), frame: parameters.frame, access: access)
+        parameters.frame = source.frame
+        let image = try ImageRenderer(dataSet: source.dataSet, transferSyntax: source.transferSyntax).render(parameters)
         return try Self.imageResponse(image, format: format, quality: request.uri.queryParameters["quality"])
+    }
+
+    /// What rendering one frame of an instance needs.
+    struct RenderSource {
+        var dataSet: DataSet
+        var transferSyntax: TransferSyntax
+        /// The frame to render in `dataSet` (0 when it holds that frame alone).
+        var frame: Int
+    }
+
+    /// The data set that rendering frame `index` (from 0; nil: the middle one) of an instance needs, read as ranges
+    /// of its object: every attribute before Pixel Data, and that frame alone as the Pixel Data of a single-frame
+    /// data set. Rendering a frame of a 2 GB multi-frame thus reads its header and one frame, not 2 GB. An object
+    /// whose frames are not cut from ranges (deflated, bit-packed or big-endian data: StoredFrames' 406), or a frame
+    /// it does not have, is read whole and rendered as it is (the renderer then says what is wrong).
+    func renderSource(_ instance: StoredInstance, frame index: Int?, access: AccessContext) async throws
+        -> RenderSource
+    {
+        let read = rangeReader(instance, access: access)
+        let header = try await StoredHeader.read(size: instance.object.size, read)
+        if let pixelDataOffset = header.pixelDataOffset,
+            let frames = try? await frameTables.frames(of: instance.object.blobKey, make: {
+                try await StoredFrames(header, read)
+            })
+        {
+            let number = (index ?? frames.count / 2) + 1
+            if number >= 1 && number <= frames.count {
+                var dataSet = try Self.storedFile(
+                    try await read(0..<pixelDataOffset), options: DICOMReadOptions(stopsBeforePixelData: true)
+                ).dataSet
+                let frame = try await frames.frame(number, read)
+                let syntax = header.file.transferSyntax
+                dataSet.remove(Tag(rawValue: 0x7FE0_0001))  // Extended Offset Table and its lengths: of the
+                dataSet.remove(Tag(rawValue: 0x7FE0_0002))  // whole object, not of this one frame
+                dataSet.insert(
+                    syntax.isEncapsulated
+                        ? DataElement(tag: .pixelData, vr: .OB, value: .fragments(PixelFragments(fragments: [frame])))
+                        : DataElement(tag: .pixelData, vr: header.file.dataSet[.pixelData]?.vr ?? .OW, bytes: frame))
+                try dataSet.setStrings(["1"], for: .numberOfFrames, vr: .IS)
+                return RenderSource(dataSet: dataSet, transferSyntax: syntax, frame: 0)
+            }
+        }
+        let file = try Self.storedFile(try await archive.content(of: instance, context: access))
+        let frame = index ?? (try? PixelData(dataSet: file.dataSet, transferSyntax: file.transferSyntax)).map {
+            $0.numberOfFrames / 2
+        } ?? 0
+        return RenderSource(dataSet: file.dataSet, transferSyntax: file.transferSyntax, frame: frame)
+    }
+
+    /// A stored object's bytes parsed: they were checked at ingest, so a failure is the server's (500).
+    private static func storedFile(_ bytes: ByteBuffer, options: DICOMReadOptions = DICOMReadOptions()) throws
+        -> DICOMFile
+    {
+        do {
+            return try DICOMFile(bytes: bytes, options: options)
+        } catch {
+            throw Problem(.internalServerError, "the stored instance cannot be read")
+        }
     }
 
     /// WADO-RS thumbnails (§10.4.1.1.4 "thumbnail"): of the instance, or of a representative instance of a series
@@ -37,16 +98,12 @@ extension DICOMWebService {
         guard !instances.isEmpty else { throw Problem.notFound("no such study, series or instance") }
         let middle = instances.count / 2
         for index in instances.indices.sorted(by: { abs($0 - middle) < abs($1 - middle) }) {
-            let file = try DICOMFile(bytes: try await archive.content(of: instances[index], context: access))
+            let source = try await renderSource(instances[index], frame: nil, access: access)
             do {
-                let renderer = try ImageRenderer(dataSet: file.dataSet, transferSyntax: file.transferSyntax)
-                let image =
-                    if let viewport = parameters.viewport {
-                        try renderer.render(
-                            RenderParameters(frame: renderer.pixelData.numberOfFrames / 2, viewport: viewport))
-                    } else {
-                        try renderer.thumbnail()
-                    }
+                let renderer = try ImageRenderer(dataSet: source.dataSet, transferSyntax: source.transferSyntax)
+                let image = try renderer.render(
+                    RenderParameters(
+                        frame: source.frame, viewport: try parameters.viewport ?? Viewport(width: 128, height: 128)))
                 return try Self.imageResponse(image, format: format, quality: nil)
             } catch let error as PixelDataError where instances.count > 1 && error.code != .invalidParameter {
                 continue  // no image here: try the next nearest the middle
@@ -68,16 +125,16 @@ extension DICOMWebService {
         _ = try Self.jpegQuality(quality)
         guard let selector = try PathUIDs(context).selector else { throw Problem.notFound() }
         let instances = try await archive.instances(selector, context: access)
-        let archive = self.archive
         // The first image is rendered before answering, so that a study without any answers 404, not an empty 200.
         var remaining = instances[...]
         var first: ByteBuffer?
         while first == nil, let instance = remaining.popFirst() {
-            first = try await Self.renderedImage(instance, parameters, format, quality, archive: archive, access: access)
+            first = try await renderedImage(instance, parameters, format, quality, access: access)
         }
         guard let first else { throw Problem.notFound("nothing in this study or series has an image to render") }
         let writer = MultipartWriter()
         let rest = remaining
+        let service = self
         let body = ResponseBody { output in
             var remaining = rest
             var next: ByteBuffer? = first
@@ -87,8 +144,7 @@ extension DICOMWebService {
                 try await output.write(writer.partEnd)
                 next = nil
                 while next == nil, let instance = remaining.popFirst() {
-                    next = try await Self.renderedImage(
-                        instance, parameters, format, quality, archive: archive, access: access)
+                    next = try await service.renderedImage(instance, parameters, format, quality, access: access)
                 }
             }
             try await output.write(writer.closing)
@@ -98,14 +154,17 @@ extension DICOMWebService {
     }
 
     /// One instance rendered and encoded, or nil when it has no image to render.
-    private static func renderedImage(
+    private func renderedImage(
         _ instance: StoredInstance, _ parameters: RenderParameters, _ format: String, _ quality: Substring?,
-        archive: ArchiveService, access: AccessContext
+        access: AccessContext
     ) async throws -> ByteBuffer? {
-        let file = try DICOMFile(bytes: try await archive.content(of: instance, context: access))
+        var parameters = parameters
+        let source = try await renderSource(instance, frame: parameters.frame, access: access)
+        parameters.frame = source.frame
         do {
-            let image = try ImageRenderer(dataSet: file.dataSet, transferSyntax: file.transferSyntax).render(parameters)
-            return try encoded(image, format: format, quality: quality)
+            let image = try ImageRenderer(dataSet: source.dataSet, transferSyntax: source.transferSyntax)
+                .render(parameters)
+            return try Self.encoded(image, format: format, quality: quality)
         } catch let error as PixelDataError where error.code != .invalidParameter {
             return nil
         }

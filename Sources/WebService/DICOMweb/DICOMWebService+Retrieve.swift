@@ -292,19 +292,9 @@ extension DICOMWebService {
         { range in try await self.archive.content(of: instance, range: range, context: access) }
     }
 
-    /// The whole Part 10 file of the instance the path names (404 when the caller cannot see it).
-    func instanceFile(_ path: PathUIDs, access: AccessContext) async throws -> DICOMFile {
-        let instance = try await storedInstance(path, access: access)
-        do {
-            return try DICOMFile(bytes: try await archive.content(of: instance, context: access))
-        } catch {
-            throw Problem(.internalServerError, "the stored instance cannot be read")
-        }
-    }
-
     /// WADO-URI (PS3.18 §9): `requestType=WADO&studyUID=…&seriesUID=…&objectUID=…`, answering
-    /// `contentType=application/dicom` with the instance (as stored, or converted with `transferSyntax`); the
-    /// default JPEG rendering answers 406 until image codecs exist.
+    /// `contentType=application/dicom` with the instance (as stored, or converted with `transferSyntax`), and by
+    /// default (`image/jpeg`, or `image/png`) with frame `frameNumber` (1) rendered, at `imageQuality`.
     func wadoURI(_ request: Request, _ context: WebContext) async throws -> Response {
         let access = try context.requireAccess()
         let parameters = request.uri.queryParameters
@@ -324,9 +314,9 @@ extension DICOMWebService {
             let frame = parameters["frameNumber"].map { Int($0) } ?? 1
             guard let frame, frame >= 1 else { throw Problem.badRequest("frameNumber is a positive integer") }
             let path = PathUIDs(study: uids[0], series: uids[1], instance: uids[2])
-            let file = try await instanceFile(path, access: access)
-            let rendered = try ImageRenderer(dataSet: file.dataSet, transferSyntax: file.transferSyntax)
-                .render(RenderParameters(frame: frame - 1))
+            let source = try await renderSource(try await storedInstance(path, access: access), frame: frame - 1, access: access)
+            let rendered = try ImageRenderer(dataSet: source.dataSet, transferSyntax: source.transferSyntax)
+                .render(RenderParameters(frame: source.frame))
             return try Self.imageResponse(rendered, format: image.essence, quality: parameters["imageQuality"])
         }
         let transfer: DICOMTransferRequest =
