@@ -124,8 +124,13 @@ public struct SQLiteIndexStore: IndexStore, SQLProgramRunner {
 
     package var dialect: SQLDialect { .sqlite }
 
+    /// Runs a read program in a read transaction, so that its statements see one state of the index; a program of
+    /// one statement runs without one (the statement alone is atomic), sparing a BEGIN and a COMMIT.
     package func read<Program: SQLProgram>(_ program: Program) async throws -> Program.Output {
-        try await pool.read { db in try Self.run(program, in: db) }
+        if program.runsOneStatement {
+            return try await pool.unsafeRead { db in try Self.run(program, in: db) }
+        }
+        return try await pool.read { db in try Self.run(program, in: db) }
     }
 
     package func write<Program: SQLProgram>(_ program: Program) async throws -> Program.Output {

@@ -102,6 +102,8 @@ package struct SingleStepProgram<Output: Sendable>: SQLProgram {
     package mutating func resume(with results: [[SQLRow]]) throws -> SQLProgramStep<Output> {
         .finished(try decode(results))
     }
+
+    package var runsOneStatement: Bool { statements.count == 1 }
 }
 
 /// The read-only operations of `IndexStore` other than `find`, as programs.

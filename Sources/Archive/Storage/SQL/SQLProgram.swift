@@ -20,6 +20,14 @@ package protocol SQLProgram: Sendable {
 
     /// The next step, given the rows of each statement of the previous one (empty for statements that return none).
     mutating func resume(with results: [[SQLRow]]) throws -> SQLProgramStep<Output>
+
+    /// Whether the program runs one statement, whatever its rows: a read of one statement sees one state of the
+    /// index by itself, so a driver may run it outside a transaction. False unless a program says so.
+    var runsOneStatement: Bool { get }
+}
+
+extension SQLProgram {
+    package var runsOneStatement: Bool { false }
 }
 
 extension SQLStatement {
