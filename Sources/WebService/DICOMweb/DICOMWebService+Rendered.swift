@@ -45,25 +45,25 @@ extension DICOMWebService {
         -> RenderSource
     {
         let read = rangeReader(instance, access: access)
-        let header = try await StoredHeader.read(size: instance.object.size, read)
-        if let pixelDataOffset = header.pixelDataOffset,
+        // Long values (lookup tables) are kept: the renderer needs them in memory.
+        let header = try await StoredHeader.read(size: instance.object.size, read, keepsLongValues: true)
+        if header.pixelDataOffset != nil,
             let frames = try? await frameTables.frames(of: instance.object.blobKey, make: {
                 try await StoredFrames(header, read)
             })
         {
             let number = (index ?? frames.count / 2) + 1
             if number >= 1 && number <= frames.count {
-                var dataSet = try Self.storedFile(
-                    try await read(0..<pixelDataOffset), options: DICOMReadOptions(stopsBeforePixelData: true)
-                ).dataSet
+                var dataSet = header.file.dataSet
                 let frame = try await frames.frame(number, read)
                 let syntax = header.file.transferSyntax
                 dataSet.remove(Tag(rawValue: 0x7FE0_0001))  // Extended Offset Table and its lengths: of the
                 dataSet.remove(Tag(rawValue: 0x7FE0_0002))  // whole object, not of this one frame
+                // OW suits native data of any Bits Allocated in the little-endian syntaxes cut here.
                 dataSet.insert(
                     syntax.isEncapsulated
                         ? DataElement(tag: .pixelData, vr: .OB, value: .fragments(PixelFragments(fragments: [frame])))
-                        : DataElement(tag: .pixelData, vr: header.file.dataSet[.pixelData]?.vr ?? .OW, bytes: frame))
+                        : DataElement(tag: .pixelData, vr: .OW, bytes: frame))
                 try dataSet.setStrings(["1"], for: .numberOfFrames, vr: .IS)
                 return RenderSource(dataSet: dataSet, transferSyntax: syntax, frame: 0)
             }
@@ -76,11 +76,9 @@ extension DICOMWebService {
     }
 
     /// A stored object's bytes parsed: they were checked at ingest, so a failure is the server's (500).
-    private static func storedFile(_ bytes: ByteBuffer, options: DICOMReadOptions = DICOMReadOptions()) throws
-        -> DICOMFile
-    {
+    private static func storedFile(_ bytes: ByteBuffer) throws -> DICOMFile {
         do {
-            return try DICOMFile(bytes: bytes, options: options)
+            return try DICOMFile(bytes: bytes)
         } catch {
             throw Problem(.internalServerError, "the stored instance cannot be read")
         }

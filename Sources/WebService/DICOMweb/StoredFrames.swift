@@ -29,10 +29,12 @@ struct StoredHeader {
     /// The size of the stored object.
     let size: Int64
 
-    /// Reads the header of an object of `size` bytes through `read`. A stored object that does not parse (it was
-    /// checked at ingest) is a server fault: 500.
-    static func read(size: Int64, _ read: RangeReader) async throws -> StoredHeader {
-        let options = DICOMReadOptions(stopsBeforePixelData: true, bulkDataThreshold: bulkDataThreshold)
+    /// Reads the header of an object of `size` bytes through `read`: values of `bulkDataThreshold` bytes or more
+    /// are left in the object (`value(of:_:)` reads them), unless `keepsLongValues`. A stored object that does not
+    /// parse (it was checked at ingest) is a server fault: 500.
+    static func read(size: Int64, _ read: RangeReader, keepsLongValues: Bool = false) async throws -> StoredHeader {
+        let options = DICOMReadOptions(
+            stopsBeforePixelData: true, bulkDataThreshold: keepsLongValues ? nil : bulkDataThreshold)
         // The path only enables references to byte ranges of the input; it names nothing on disk here.
         var parser = Part10Parser(options: options, filePath: "")
         var buffer = ByteBuffer()
@@ -287,8 +289,9 @@ struct StoredFrames: Sendable {
     }
 }
 
-/// Reads the 8-byte item headers of encapsulated Pixel Data (PS3.5 §7.5, always little endian) through a window of
-/// the object, so that small fragments cost one read per 64 KiB rather than one per item.
+/// Reads the 8-byte item headers of encapsulated Pixel Data (PS3.5 §7.5, always little endian), and the first bytes
+/// of each fragment, through a window of the object, so that small fragments cost one read per 64 KiB rather than
+/// one per item.
 private struct ItemHeaderReader {
     let size: Int64
     private var window = ByteBuffer()
