@@ -27,9 +27,9 @@ package struct DeleteProgram: SQLProgram {
     }
 
     package mutating func start() throws -> SQLProgramStep<[StoredInstance]> {
-        var builder = SQLBuilder(dialect, InstanceSelection.currentInstances + " WHERE ")
+        var builder = SQLBuilder(dialect, InstanceSelection.currentInstances(from: selector) + " AND ")
         builder.appendTenantFilter("i.tenant", scope)
-        InstanceSelection.appendConditions(selector, to: &builder)
+        InstanceSelection.appendConditions(selector, scope: scope, to: &builder)
         builder.append(" ORDER BY i.id")
         builder.append(dialect.lockingClause(of: "i"))
         return .run([builder.statement])

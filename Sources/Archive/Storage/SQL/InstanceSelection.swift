@@ -4,15 +4,32 @@ import Foundation
 /// The SELECTs that read `StoredInstance`s, current and superseded versions alike, and the selector conditions
 /// shared by `instances`, `delete` and `attributeConflicts`.
 package enum InstanceSelection {
-    /// Columns of a current instance: tenant, study UID, series UID, SOP class, SOP instance, blob key, size,
-    /// SHA-256, transfer syntax, received at, version, is current (1), instance id, series id, study id,
-    /// patient id.
-    package static let currentInstances = """
-        SELECT i.tenant, s.study_instance_uid, se.series_instance_uid, i.sop_class_uid, i.sop_instance_uid, \
-        i.blob_key, i.size_bytes, i.sha256, i.transfer_syntax_uid, i.received_at, i.version, 1, i.id, se.id, s.id, \
-        p.id FROM instances i JOIN series se ON se.id = i.series_fk JOIN studies s ON s.id = se.study_fk \
-        JOIN patients p ON p.id = s.patient_fk
-        """
+    /// Columns of a current instance, and the tables of its hierarchy from the level `selector` names down to the
+    /// instances (from the instances up when nil), ending in the join conditions: append ` AND …`.
+    ///
+    /// Columns: tenant, study UID, series UID, SOP class, SOP instance, blob key, size, SHA-256, transfer syntax,
+    /// received at, version, is current (1), instance id, series id, study id, patient id.
+    ///
+    /// The join order is spelled out because every index begins with the tenant, and SQLite's planner, lacking
+    /// statistics, takes `tenant = ?` for a selective test: left to itself it walked every instance of the tenant
+    /// to find one study's. `CROSS JOIN` fixes SQLite's order (its documented use); PostgreSQL plans it as the
+    /// inner join it is. The tenant equalities between levels hold by the schema's foreign keys and let each level
+    /// be reached through its parent's index.
+    package static func currentInstances(from selector: InstanceSelector?) -> String {
+        let tables =
+            switch selector {
+            case .patient: "patients p CROSS JOIN studies s CROSS JOIN series se CROSS JOIN instances i"
+            case .study: "studies s CROSS JOIN patients p CROSS JOIN series se CROSS JOIN instances i"
+            case .series: "series se CROSS JOIN studies s CROSS JOIN patients p CROSS JOIN instances i"
+            case .instance, nil: "instances i CROSS JOIN series se CROSS JOIN studies s CROSS JOIN patients p"
+            }
+        return """
+            SELECT i.tenant, s.study_instance_uid, se.series_instance_uid, i.sop_class_uid, i.sop_instance_uid, \
+            i.blob_key, i.size_bytes, i.sha256, i.transfer_syntax_uid, i.received_at, i.version, 1, i.id, se.id, s.id, \
+            p.id FROM \(tables) WHERE se.id = i.series_fk AND se.tenant = i.tenant AND s.id = se.study_fk \
+            AND s.tenant = se.tenant AND p.id = s.patient_fk AND p.tenant = s.tenant
+            """
+    }
 
     /// The same columns for superseded versions (is current: 0).
     package static let supersededVersions = """
@@ -29,8 +46,20 @@ package enum InstanceSelection {
         (i.instance_number IS NULL), i.instance_number, i.sop_instance_uid
         """
 
-    /// Appends ` AND …` conditions selecting what `selector` names, on the aliases `p`, `s`, `se`, `i`.
-    package static func appendConditions(_ selector: InstanceSelector, to builder: inout SQLBuilder) {
+    /// Appends ` AND …` conditions selecting what `selector` names, on the aliases `p`, `s`, `se`, `i`, with the
+    /// scope's tenants on the level it names (so that level is found through its unique index).
+    package static func appendConditions(
+        _ selector: InstanceSelector, scope: AccessScope, to builder: inout SQLBuilder
+    ) {
+        let level =
+            switch selector {
+            case .patient: "p"
+            case .study: "s"
+            case .series: "se"
+            case .instance: "i"
+            }
+        builder.append(" AND ")
+        builder.appendTenantFilter("\(level).tenant", scope)
         switch selector {
         case .patient(let patientID, let issuer):
             builder.append(" AND p.patient_id = ")
@@ -61,7 +90,7 @@ package enum InstanceSelection {
         }
     }
 
-    /// A row of `currentInstances` or `supersededVersions`.
+    /// A row of `currentInstances(from:)` or `supersededVersions`.
     package struct Row: Sendable {
         package var instance: StoredInstance
         package var instanceID: Int64
@@ -114,9 +143,9 @@ package enum IndexReadPrograms {
     )
         -> SingleStepProgram<[StoredInstance]>
     {
-        var builder = SQLBuilder(dialect, InstanceSelection.currentInstances + " WHERE ")
+        var builder = SQLBuilder(dialect, InstanceSelection.currentInstances(from: selector) + " AND ")
         builder.appendTenantFilter("i.tenant", scope)
-        InstanceSelection.appendConditions(selector, to: &builder)
+        InstanceSelection.appendConditions(selector, scope: scope, to: &builder)
         builder.append(InstanceSelection.hierarchicalOrder)
         return SingleStepProgram([builder.statement]) { results in
             try (results.first ?? []).map { try InstanceSelection.Row($0).instance }
@@ -129,9 +158,10 @@ package enum IndexReadPrograms {
     ) -> SingleStepProgram<[StoredInstance]> {
         let limit = max(limit, 0)
         let statements = [
-            (InstanceSelection.currentInstances, "i"), (InstanceSelection.supersededVersions, "v"),
+            (InstanceSelection.currentInstances(from: nil) + " AND ", "i"),
+            (InstanceSelection.supersededVersions + " WHERE ", "v"),
         ].map { select, alias in
-            var builder = SQLBuilder(dialect, select + " WHERE ")
+            var builder = SQLBuilder(dialect, select)
             builder.appendTenantFilter("\(alias).tenant", scope)
             if let cursor {
                 builder.append(" AND \(alias).blob_key > ")
@@ -199,7 +229,7 @@ package enum IndexReadPrograms {
                 }
             builder.append(" AND \(column) IN (\(select) WHERE ")
             builder.appendTenantFilter("p.tenant", scope)
-            InstanceSelection.appendConditions(selector, to: &builder)
+            InstanceSelection.appendConditions(selector, scope: scope, to: &builder)
             builder.append(")")
         }
         builder.append(" ORDER BY c.id")
