@@ -114,6 +114,31 @@ struct BlobStoreTests {
         }
     }
 
+    @Test("several objects are read in one call, in the order asked, an empty one included")
+    func batchRead() async throws {
+        try await ArchiveFixture.with { (fixture: ArchiveFixture) async throws in
+            let scope = try fixture.scope()
+            var keys: [BlobKey] = []
+            var contents: [ByteBuffer] = []
+            for (index, size) in [70_000, 0, 3, 130_000].enumerated() {
+                let bytes = Self.pattern(size, seed: UInt8(index))
+                var upload = try await fixture.blobs.beginUpload(for: .defaultTenant, scope: scope)
+                try await upload.write(bytes)
+                keys.append(try await upload.commit().key)
+                contents.append(bytes)
+            }
+            let readScope = try fixture.scope(.read)
+            #expect(try await fixture.blobs.read(keys, scope: readScope) == contents)
+            #expect(try await fixture.blobs.read(keys.reversed(), scope: readScope) == contents.reversed())
+            #expect(try await fixture.blobs.read([keys[2], keys[2]], scope: readScope) == [contents[2], contents[2]])
+            #expect(try await fixture.blobs.read([], scope: readScope).isEmpty)
+            try await fixture.blobs.delete(keys[3], scope: scope)
+            await #expect(throws: BlobStoreError.notFound(keys[3])) {
+                _ = try await fixture.blobs.read(keys, scope: readScope)
+            }
+        }
+    }
+
     @Test("every call is confined to the scope's tenants")
     func tenantScoping() async throws {
         try await ArchiveFixture.with { (fixture: ArchiveFixture) async throws in
@@ -132,6 +157,9 @@ struct BlobStoreTests {
             }
             await #expect(throws: BlobStoreError.outOfScope(tenant: "hospital-a")) {
                 _ = try await fixture.blobs.read(key, range: 0..<8, scope: clinicScope)
+            }
+            await #expect(throws: BlobStoreError.outOfScope(tenant: "hospital-a")) {
+                _ = try await fixture.blobs.read([key], scope: clinicScope)
             }
             await #expect(throws: BlobStoreError.outOfScope(tenant: "hospital-a")) {
                 try await fixture.blobs.delete(key, scope: clinicScope)
@@ -170,6 +198,9 @@ struct BlobStoreTests {
             }
             await #expect(throws: BlobStoreError.invalidKey(text)) {
                 _ = try await fixture.blobs.size(of: key, scope: scope)
+            }
+            await #expect(throws: BlobStoreError.invalidKey(text)) {
+                _ = try await fixture.blobs.read([key], scope: scope)
             }
             await #expect(throws: BlobStoreError.invalidKey(text)) { try await fixture.blobs.delete(key, scope: scope) }
             await #expect(throws: BlobStoreError.invalidKey(text)) {

@@ -52,6 +52,30 @@ struct DICOMWebTests {
         }
     }
 
+    /// More instances than one batch of whole reads holds, some converted on the way: every part comes back once,
+    /// byte for byte.
+    @Test func studyRetrievalReadsInBatches() async throws {
+        try await WebFixture.withApp { client, fixture in
+            let stored = try Self.instances(count: DICOMWebService.batchCount * 2 + 5)
+            let implicit = try (1...3).map {
+                try SyntheticInstance.make(study: Self.study, series: Self.series, sop: "2.25.100.2.\($0)", syntax: .implicitVRLittleEndian)
+            }
+            #expect(try await fixture.stow(client, stored + implicit) == .ok)
+            let asStored = try await client.execute(
+                uri: "/dicomweb/studies/\(Self.study)", method: .get,
+                headers: fixture.headers(nil, [.accept: "multipart/related; type=\"application/dicom\"; transfer-syntax=*"]))
+            let parts = try Self.parts(asStored)
+            #expect(parts.count == stored.count + implicit.count)
+            #expect(Set(parts) == Set(stored + implicit))
+            // Explicit VR Little Endian by default: the implicit ones are converted, the others read in batches.
+            let converted = try Self.parts(
+                try await client.execute(uri: "/dicomweb/studies/\(Self.study)", method: .get, headers: fixture.headers()))
+            #expect(converted.count == stored.count + implicit.count)
+            #expect(Set(converted).intersection(stored).count == stored.count)
+            #expect(Set(converted).intersection(implicit).isEmpty)
+        }
+    }
+
     @Test func transferSyntaxNegotiation() async throws {
         try await WebFixture.withApp { client, fixture in
             let implicit = try SyntheticInstance.make(study: Self.study, series: Self.series, sop: "2.25.100.1.9", syntax: .implicitVRLittleEndian)

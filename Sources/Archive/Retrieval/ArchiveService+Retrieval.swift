@@ -35,6 +35,13 @@ extension ArchiveService {
         return try await blobs.read(instance.object.blobKey, scope: scope)
     }
 
+    /// Several stored instances as received, whole in memory, in the order given, in one read of the blob store:
+    /// for a run of small objects sent one after another (WADO-RS retrieval of a study of MR or CR images).
+    public func contents(of instances: [StoredInstance], context: AccessContext) async throws -> [ByteBuffer] {
+        let scope = try policy.scope(for: context, action: .read)
+        return try await blobs.read(instances.map(\.object.blobKey), scope: scope)
+    }
+
     /// The bytes `range` of a stored instance (offsets from the first byte of the object as received): fewer when
     /// the object ends inside the range. For a frame or a bulk value of a large object without reading the rest
     /// (WADO-RS frames and bulk data); scoped like `withContent(of:context:chunkSize:_:)`.

@@ -20,6 +20,11 @@ public protocol BlobStore: Sendable {
     /// The whole object in memory (for objects known to be small; use `withChunks` for the others).
     func read(_ key: BlobKey, scope: AccessScope) async throws(BlobStoreError) -> ByteBuffer
 
+    /// Several whole objects in memory, in the order of `keys`, read in one trip to the store's I/O (for runs of
+    /// objects known to be small, sent one after another: the images of a study). Throws `notFound` for the first
+    /// key without an object.
+    func read(_ keys: [BlobKey], scope: AccessScope) async throws(BlobStoreError) -> [ByteBuffer]
+
     /// The bytes of the object in `range` (offsets from its first byte): fewer when the object ends inside the
     /// range, none when it ends before. For parts of large objects (a frame, a bulk value) without reading the rest.
     func read(_ key: BlobKey, range: Range<Int64>, scope: AccessScope) async throws(BlobStoreError) -> ByteBuffer

@@ -139,6 +139,38 @@ public final class FileBlobStore: BlobStore {
         }
     }
 
+    public func read(_ keys: [BlobKey], scope: AccessScope) async throws(BlobStoreError) -> [ByteBuffer] {
+        var located: [String] = []
+        located.reserveCapacity(keys.count)
+        for key in keys { located.append(try objectPath(of: key, scope: scope)) }
+        let paths = located
+        return try await run { () throws(BlobStoreError) -> [ByteBuffer] in
+            // Every object is opened and measured first, so that all of them are read into one allocation; each
+            // comes back as a slice of it.
+            var descriptors: [Int32] = []
+            descriptors.reserveCapacity(keys.count)
+            defer { for descriptor in descriptors { POSIXFile.close(descriptor) } }
+            var sizes: [Int] = []
+            sizes.reserveCapacity(keys.count)
+            for (key, path) in zip(keys, paths) {
+                guard let descriptor = try POSIXFile.openForReadingIfPresent(path) else { throw .notFound(key) }
+                descriptors.append(descriptor)
+                var status = stat()
+                guard fstat(descriptor, &status) == 0 else { throw .io(operation: "fstat", path: path, errno: errno) }
+                sizes.append(Int(status.st_size))
+            }
+            var buffer = ByteBuffer()
+            buffer.reserveCapacity(sizes.reduce(0, +))
+            var counts: [Int] = []
+            counts.reserveCapacity(keys.count)
+            for (index, descriptor) in descriptors.enumerated() {
+                let size = sizes[index]
+                counts.append(size > 0 ? try POSIXFile.read(descriptor, count: size, into: &buffer, path: paths[index]) : 0)
+            }
+            return counts.map { buffer.readSlice(length: $0) ?? ByteBuffer() }
+        }
+    }
+
     public func read(_ key: BlobKey, range: Range<Int64>, scope: AccessScope) async throws(BlobStoreError)
         -> ByteBuffer
     {

@@ -21,39 +21,44 @@ extension DICOMWebService {
         return streamInstances(plan, access: access)
     }
 
-    /// Stored instances up to this size are read whole, a few ahead of the one being sent; larger ones stream a
-    /// chunk at a time.
+    /// Stored instances up to this size are read whole, in batches read ahead of the one being sent; larger ones
+    /// stream a chunk at a time.
     static let wholeReadLimit: Int64 = 1 << 20
-    /// How many instances are read ahead of the one being sent (memory: at most this many × `wholeReadLimit`).
-    static let readAhead = 8
-    /// Parts are handed to the connection in batches of about this many bytes (one hop to the event loop per batch,
-    /// no copy of the instances' bytes).
+    /// A batch of whole reads (one trip to the blob store's I/O threads) holds up to this many bytes…
+    static let batchBytes: Int64 = 512 << 10
+    /// …and up to this many instances.
+    package static let batchCount = 64
+    /// How many batches are read or waiting to be sent at once (memory: at most this many × (`batchBytes` +
+    /// `wholeReadLimit`)).
+    static let batchesInFlight = 3
+    /// Parts are handed to the connection in batches of about this many bytes (one hop to the event loop per batch).
     static let writeSize = 256 << 10
 
     /// A multipart/related response of whole instances, each as stored or converted to another uncompressed syntax.
     ///
-    /// The next `readAhead` small stored instances are read (each in one blob read) while the current one is sent,
+    /// Small stored instances are read in batches, each in one trip to the blob store's I/O threads (a study of 100
+    /// MR images costs a few trips, not a hundred), and the next batches are read while the current one is sent,
     /// so that the disk and the socket work at the same time; parts go to the connection in batches of buffers.
     func streamInstances(_ plan: [(StoredInstance, TransferSyntax?)], access: AccessContext) -> Response {
         let writer = MultipartWriter()
         let archive = self.archive
+        let reads = WholeReadBatches(
+            sizes: plan.map { instance, conversion in
+                conversion == nil && instance.object.size <= Self.wholeReadLimit ? instance.object.size : nil
+            },
+            batchBytes: Self.batchBytes, batchCount: Self.batchCount)
         let body = ResponseBody { output in
-            try await withThrowingTaskGroup(of: (Int, ByteBuffer).self) { reads in
-                var pending: [ByteBuffer] = []
-                var pendingBytes = 0
-                func append(_ buffer: ByteBuffer) {
-                    pending.append(buffer)
-                    pendingBytes += buffer.readableBytes
-                }
+            try await withThrowingTaskGroup(of: (Int, [ByteBuffer]).self) { group in
+                var pending = PendingWrites(capacity: Self.writeSize)
+                func append(_ buffer: ByteBuffer) { pending.append(buffer) }
                 var scheduled = 0
-                var ready: [Int: ByteBuffer] = [:]
+                var sent = 0
+                var ready: [Int: [ByteBuffer]] = [:]
                 for (index, (instance, conversion)) in plan.enumerated() {
-                    while scheduled < plan.count && scheduled <= index + Self.readAhead {
-                        let (candidate, candidateConversion) = plan[scheduled]
-                        if candidateConversion == nil && candidate.object.size <= Self.wholeReadLimit {
-                            let position = scheduled
-                            reads.addTask { (position, try await archive.content(of: candidate, context: access)) }
-                        }
+                    while scheduled < reads.batches.count && scheduled < sent + Self.batchesInFlight {
+                        let batch = scheduled
+                        let members = reads.batches[batch].map { plan[$0].0 }
+                        group.addTask { (batch, try await archive.contents(of: members, context: access)) }
                         scheduled += 1
                     }
                     if let conversion {
@@ -63,11 +68,15 @@ extension DICOMWebService {
                                 contentType: "application/dicom; transfer-syntax=\(conversion.uid.rawValue)",
                                 contentLength: converted.readableBytes))
                         append(converted)
-                    } else if instance.object.size <= Self.wholeReadLimit {
-                        while ready[index] == nil, let (position, bytes) = try await reads.next() {
-                            ready[position] = bytes
+                    } else if let (batch, slot) = reads.slots[index] {
+                        while ready[batch] == nil, let (number, contents) = try await group.next() {
+                            ready[number] = contents
                         }
-                        let content = ready.removeValue(forKey: index) ?? ByteBuffer()
+                        let content = ready[batch]?[slot] ?? ByteBuffer()
+                        if slot == reads.batches[batch].count - 1 {
+                            ready[batch] = nil
+                            sent += 1
+                        }
                         // A sender may have left out the preamble and "DICM" (pydicom writes data sets that way);
                         // the blob keeps what was received, a PS3.10 file goes out.
                         let prefix = Part10Prefix.missing(before: content)
@@ -78,9 +87,7 @@ extension DICOMWebService {
                         append(head)
                         append(content)
                     } else {
-                        try await output.write(contentsOf: pending)
-                        pending.removeAll(keepingCapacity: true)
-                        pendingBytes = 0
+                        try await output.write(contentsOf: pending.take())
                         try await archive.withContent(of: instance, context: access) { chunks in
                             var iterator = chunks.makeAsyncIterator()
                             let first = try await iterator.next() ?? ByteBuffer()
@@ -95,14 +102,10 @@ extension DICOMWebService {
                         }
                     }
                     append(writer.partEnd)
-                    if pendingBytes >= Self.writeSize {
-                        try await output.write(contentsOf: pending)
-                        pending.removeAll(keepingCapacity: true)
-                        pendingBytes = 0
-                    }
+                    if pending.byteCount >= Self.writeSize { try await output.write(contentsOf: pending.take()) }
                 }
                 append(writer.closing)
-                try await output.write(contentsOf: pending)
+                try await output.write(contentsOf: pending.take())
             }
             try await output.finish(nil)
         }
@@ -358,5 +361,79 @@ enum Part10Prefix {
 extension DataSet {
     fileprivate var bitsAllocated: Int? {
         (try? self[.bitsAllocated]?.integers(as: UInt16.self))?.first.map(Int.init)
+    }
+}
+
+/// The instances of a retrieval that are read whole, grouped into batches (one read of the blob store each), in the
+/// order in which they are sent.
+struct WholeReadBatches {
+    /// The plan positions of each batch's instances, ascending.
+    private(set) var batches: [[Int]] = []
+    /// For each plan position: its batch and its place in that batch, or nil when it is not read whole.
+    private(set) var slots: [(batch: Int, slot: Int)?]
+
+    /// `sizes` holds, for each plan position, the size of an instance read whole, or nil for one that is not. A
+    /// batch closes when it reaches `batchBytes` or `batchCount`.
+    init(sizes: [Int64?], batchBytes: Int64, batchCount: Int) {
+        slots = Array(repeating: nil, count: sizes.count)
+        var current: [Int] = []
+        var currentBytes: Int64 = 0
+        for (position, size) in sizes.enumerated() {
+            guard let size else { continue }
+            slots[position] = (batches.count, current.count)
+            current.append(position)
+            currentBytes += size
+            if currentBytes >= batchBytes || current.count >= batchCount {
+                batches.append(current)
+                current = []
+                currentBytes = 0
+            }
+        }
+        if !current.isEmpty { batches.append(current) }
+    }
+}
+
+/// What a response body hands to its connection next. Buffers up to `copyLimit` bytes (part headers, small
+/// instances) are copied into one; larger ones are passed on as they are. Each buffer costs its own trip through the
+/// connection's pipeline (HTTP chunk framing, pending-write bookkeeping), about as much as copying 30 KB: a study
+/// of small images goes out in a few large writes rather than three per instance.
+struct PendingWrites {
+    static let copyLimit = 64 << 10
+    private var buffers: [ByteBuffer] = []
+    private var gathered = ByteBuffer()
+    private let capacity: Int
+    /// The bytes waiting, gathered or not.
+    private(set) var byteCount = 0
+
+    /// `capacity`: the size of each buffer that small ones are gathered into.
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    mutating func append(_ buffer: ByteBuffer) {
+        byteCount += buffer.readableBytes
+        if buffer.readableBytes <= Self.copyLimit {
+            if gathered.capacity == 0 { gathered.reserveCapacity(capacity + Self.copyLimit) }
+            gathered.writeImmutableBuffer(buffer)
+        } else {
+            closeGathered()
+            buffers.append(buffer)
+        }
+    }
+
+    /// Everything waiting, in order; empties the queue.
+    mutating func take() -> [ByteBuffer] {
+        closeGathered()
+        defer {
+            buffers.removeAll(keepingCapacity: true)
+            byteCount = 0
+        }
+        return buffers
+    }
+
+    private mutating func closeGathered() {
+        guard gathered.readableBytes > 0 else { return }
+        buffers.append(gathered)
+        gathered = ByteBuffer()
     }
 }
