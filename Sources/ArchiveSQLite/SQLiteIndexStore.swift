@@ -152,6 +152,17 @@ public struct SQLiteIndexStore: IndexStore, SQLProgramRunner {
         try await pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
+    /// SQLite's plan for a statement (`EXPLAIN QUERY PLAN`: one line per step, such as "SEARCH i USING INDEX …"),
+    /// for tests that pin how a query reaches its rows.
+    package func queryPlan(_ statement: SQLStatement) async throws -> [String] {
+        try await pool.read { db in
+            let arguments = StatementArguments(statement.arguments.map(\.databaseValue))
+            return try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + statement.sql, arguments: arguments).map {
+                $0["detail"] ?? ""
+            }
+        }
+    }
+
     /// Statements with at most this many arguments are kept prepared on their connection and reused.
     ///
     /// Preparing costs more than running for the small statements of one registration or one lookup (parsing, and

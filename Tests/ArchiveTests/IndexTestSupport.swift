@@ -18,6 +18,17 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     var testDescription: String { rawValue }
 }
 
+/// Runs `body` with a fresh, prepared SQLite index in a temporary directory, and removes it afterwards.
+func withSQLiteIndexStore(_ body: (SQLiteIndexStore) async throws -> Void) async throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "nuage-index-tests-\(UUID().uuidString)", isDirectory: true)
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let store = try SQLiteIndexStore(path: directory.appendingPathComponent("index.sqlite").path)
+    try await store.prepare()
+    try await body(store)
+}
+
 /// Runs `body` with a fresh, prepared index of the backend, and removes it afterwards.
 ///
 /// SQLite: a file in a temporary directory. PostgreSQL: a schema of its own in the database that
@@ -29,13 +40,7 @@ func withIndexStore(
 ) async throws {
     switch backend {
     case .sqlite:
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "nuage-index-tests-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLiteIndexStore(path: directory.appendingPathComponent("index.sqlite").path)
-        try await store.prepare()
-        try await body(store)
+        try await withSQLiteIndexStore(body)
     case .postgres:
         let environment = ProcessInfo.processInfo.environment
         guard let url = environment["NUAGE_TEST_POSTGRES_URL"], !url.isEmpty else {

@@ -32,7 +32,18 @@ package enum IndexSchema {
         IndexMigration(version: 1, identifier: "v1-index", statements: version1),
         IndexMigration(version: 2, identifier: "v2-directory", statements: DirectorySchema.version2),
         IndexMigration(version: 3, identifier: "v3-compression-at-rest", statements: CompressionPrograms.version3),
+        IndexMigration(version: 4, identifier: "v4-blob-key-order", statements: version4),
     ]
+
+    /// Indexes for paging through a tenant's objects in blob key order (`instancePage`: verification,
+    /// reconciliation, compression). Without them each page read every row of the tenant and sorted them, so a pass
+    /// over the archive cost the square of its size.
+    private static func version4(_ dialect: SQLDialect) -> [String] {
+        [
+            "CREATE INDEX instances_by_blob_key ON instances (tenant, blob_key)",
+            "CREATE INDEX instance_versions_by_blob_key ON instance_versions (tenant, blob_key)",
+        ]
+    }
 
     private static func version1(_ dialect: SQLDialect) -> [String] {
         let pk = dialect.identityPrimaryKey
