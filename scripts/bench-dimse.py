@@ -4,7 +4,8 @@
     scripts/bench-dimse.py --nuage PATH/TO/nuage [--small 2000] [--ct 400] [--finds 40] [--rounds 3]
 
 Both servers run on loopback with their embedded defaults (Nuage: SQLite + files; Orthanc: its SQLite index and
-storage area) in fresh folders under bench-data/dimse/. The peers are DCMTK's programs (by full path: pynetdicom
+storage area) in fresh folders under bench-data/dimse/, or under $BENCH_DATA_DIR/dimse/ when set (see
+docs/benchmarks.md: the servers' data belongs on a file system with a journal, as in production). The peers are DCMTK's programs (by full path: pynetdicom
 installs look-alikes on PATH), all with TCP_NODELAY=1 (DCMTK 3.6.7 leaves Nagle on otherwise), and so is Orthanc.
 
 Measures, for each server:
@@ -243,12 +244,15 @@ def main():
          "StudyInstanceUID", "ModalitiesInStudy"],
     ]
 
+    # Where the servers (and storescp) keep what they receive; the corpora stay under bench-data.
+    servers_data = os.path.abspath(os.environ.get("BENCH_DATA_DIR") or data)
     rounds = {"Nuage": [], "Orthanc": [], "limit": []}
     for number in range(1, options.rounds + 1):
         print(f"bench-dimse: round {number} of {options.rounds}", file=sys.stderr)
         for name in ("Nuage", "Orthanc"):
-            rounds[name].append(measure_server(name, options, data, small, ct, queries, study_uid, study_size))
-        rounds["limit"].append(measure_limit(data, small, ct, study_files))
+            rounds[name].append(
+                measure_server(name, options, servers_data, small, ct, queries, study_uid, study_size))
+        rounds["limit"].append(measure_limit(servers_data, small, ct, study_files))
 
     def median(name, measure):
         return statistics.median(row[measure] for row in rounds[name])
