@@ -114,8 +114,8 @@ struct BlobStoreTests {
         }
     }
 
-    @Test("several objects are read in one call, in the order asked, an empty one included")
-    func batchRead() async throws {
+    @Test("several objects are read into one buffer, in the order asked, each after its framing")
+    func framedRead() async throws {
         try await ArchiveFixture.with { (fixture: ArchiveFixture) async throws in
             let scope = try fixture.scope()
             var keys: [BlobKey] = []
@@ -128,14 +128,28 @@ struct BlobStoreTests {
                 contents.append(bytes)
             }
             let readScope = try fixture.scope(.read)
-            #expect(try await fixture.blobs.read(keys, scope: readScope) == contents)
-            #expect(try await fixture.blobs.read(keys.reversed(), scope: readScope) == contents.reversed())
-            #expect(try await fixture.blobs.read([keys[2], keys[2]], scope: readScope) == [contents[2], contents[2]])
-            #expect(try await fixture.blobs.read([], scope: readScope).isEmpty)
-            try await fixture.blobs.delete(keys[3], scope: scope)
-            await #expect(throws: BlobStoreError.notFound(keys[3])) {
-                _ = try await fixture.blobs.read(keys, scope: readScope)
+            /// Each object framed by "<position size leading-bytes>", as the framing saw it.
+            func framed(_ order: [Int], peek: Int) async throws -> (read: ByteBuffer, expected: ByteBuffer) {
+                let read = try await fixture.blobs.readFramed(
+                    order.map { keys[$0] }, scope: readScope, peek: peek, trailer: ByteBuffer(string: "END")
+                ) { position, size, leading in
+                    ByteBuffer(string: "<\(position) \(size) \(Array(leading.readableBytesView))>")
+                }
+                var expected = ByteBuffer()
+                for (position, index) in order.enumerated() {
+                    let leading = contents[index].getSlice(at: 0, length: min(peek, contents[index].readableBytes))
+                    expected.writeString("<\(position) \(contents[index].readableBytes) \(Array(leading?.readableBytesView ?? ByteBuffer().readableBytesView))>")
+                    expected.writeImmutableBuffer(contents[index])
+                }
+                expected.writeString("END")
+                return (read, expected)
             }
+            for (order, peek) in [([0, 1, 2, 3], 4), ([3, 2, 1, 0], 0), ([2, 2], 8), ([], 4)] {
+                let (read, expected) = try await framed(order, peek: peek)
+                #expect(read == expected, "order \(order), peek \(peek)")
+            }
+            try await fixture.blobs.delete(keys[3], scope: scope)
+            await #expect(throws: BlobStoreError.notFound(keys[3])) { _ = try await framed([0, 3], peek: 0) }
         }
     }
 
@@ -159,7 +173,9 @@ struct BlobStoreTests {
                 _ = try await fixture.blobs.read(key, range: 0..<8, scope: clinicScope)
             }
             await #expect(throws: BlobStoreError.outOfScope(tenant: "hospital-a")) {
-                _ = try await fixture.blobs.read([key], scope: clinicScope)
+                _ = try await fixture.blobs.readFramed([key], scope: clinicScope, peek: 0, trailer: ByteBuffer()) {
+                    _, _, _ in ByteBuffer()
+                }
             }
             await #expect(throws: BlobStoreError.outOfScope(tenant: "hospital-a")) {
                 try await fixture.blobs.delete(key, scope: clinicScope)
@@ -200,7 +216,9 @@ struct BlobStoreTests {
                 _ = try await fixture.blobs.size(of: key, scope: scope)
             }
             await #expect(throws: BlobStoreError.invalidKey(text)) {
-                _ = try await fixture.blobs.read([key], scope: scope)
+                _ = try await fixture.blobs.readFramed([key], scope: scope, peek: 0, trailer: ByteBuffer()) {
+                    _, _, _ in ByteBuffer()
+                }
             }
             await #expect(throws: BlobStoreError.invalidKey(text)) { try await fixture.blobs.delete(key, scope: scope) }
             await #expect(throws: BlobStoreError.invalidKey(text)) {

@@ -52,11 +52,13 @@ struct DICOMWebTests {
         }
     }
 
-    /// More instances than one batch of whole reads holds, some converted on the way: every part comes back once,
-    /// byte for byte.
+    /// More instances than one batch of whole reads holds, some converted on the way and one large enough to be
+    /// streamed: every part comes back once, byte for byte.
     @Test func studyRetrievalReadsInBatches() async throws {
         try await WebFixture.withApp { client, fixture in
-            let stored = try Self.instances(count: DICOMWebService.batchCount * 2 + 5)
+            let large = try SyntheticInstance.make(study: Self.study, series: Self.series, sop: "2.25.100.3.1", frames: 40_000)
+            #expect(large.readableBytes > 1 << 20)
+            let stored = try Self.instances(count: DICOMWebService.batchCount * 2 + 5) + [large]
             let implicit = try (1...3).map {
                 try SyntheticInstance.make(study: Self.study, series: Self.series, sop: "2.25.100.2.\($0)", syntax: .implicitVRLittleEndian)
             }

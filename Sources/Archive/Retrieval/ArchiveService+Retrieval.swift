@@ -35,11 +35,17 @@ extension ArchiveService {
         return try await blobs.read(instance.object.blobKey, scope: scope)
     }
 
-    /// Several stored instances as received, whole in memory, in the order given, in one read of the blob store:
-    /// for a run of small objects sent one after another (WADO-RS retrieval of a study of MR or CR images).
-    public func contents(of instances: [StoredInstance], context: AccessContext) async throws -> [ByteBuffer] {
+    /// Several stored instances as received, whole, in the order given, read one after another into one buffer
+    /// in one read of the blob store, each preceded by the bytes `framing` makes for it (see
+    /// `BlobStore.readFramed`): for a run of small objects sent one after another (WADO-RS retrieval of a study of
+    /// MR or CR images), framed as multipart parts without copying them.
+    public func framedContents(
+        of instances: [StoredInstance], context: AccessContext, peek: Int, trailer: ByteBuffer,
+        framing: @escaping @Sendable (_ position: Int, _ size: Int64, _ leading: ByteBuffer) -> ByteBuffer
+    ) async throws -> ByteBuffer {
         let scope = try policy.scope(for: context, action: .read)
-        return try await blobs.read(instances.map(\.object.blobKey), scope: scope)
+        return try await blobs.readFramed(
+            instances.map(\.object.blobKey), scope: scope, peek: peek, trailer: trailer, framing: framing)
     }
 
     /// The bytes `range` of a stored instance (offsets from the first byte of the object as received): fewer when

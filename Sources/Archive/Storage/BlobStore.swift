@@ -20,10 +20,17 @@ public protocol BlobStore: Sendable {
     /// The whole object in memory (for objects known to be small; use `withChunks` for the others).
     func read(_ key: BlobKey, scope: AccessScope) async throws(BlobStoreError) -> ByteBuffer
 
-    /// Several whole objects in memory, in the order of `keys`, read in one trip to the store's I/O (for runs of
-    /// objects known to be small, sent one after another: the images of a study). Throws `notFound` for the first
+    /// Several whole objects, in the order of `keys`, read one after another into one buffer in one trip to the
+    /// store's I/O, for runs of objects known to be small that are sent one after another (the images of a study).
+    ///
+    /// Before each object goes the buffer `framing` returns for it, given its position in `keys`, its size and its
+    /// first `peek` bytes (fewer for a shorter object); after the last object goes `trailer`. So a caller frames
+    /// every object (a multipart part's header, say) without copying the objects. Throws `notFound` for the first
     /// key without an object.
-    func read(_ keys: [BlobKey], scope: AccessScope) async throws(BlobStoreError) -> [ByteBuffer]
+    func readFramed(
+        _ keys: [BlobKey], scope: AccessScope, peek: Int, trailer: ByteBuffer,
+        framing: @escaping @Sendable (_ position: Int, _ size: Int64, _ leading: ByteBuffer) -> ByteBuffer
+    ) async throws(BlobStoreError) -> ByteBuffer
 
     /// The bytes of the object in `range` (offsets from its first byte): fewer when the object ends inside the
     /// range, none when it ends before. For parts of large objects (a frame, a bulk value) without reading the rest.

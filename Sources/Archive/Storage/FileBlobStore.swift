@@ -139,35 +139,53 @@ public final class FileBlobStore: BlobStore {
         }
     }
 
-    public func read(_ keys: [BlobKey], scope: AccessScope) async throws(BlobStoreError) -> [ByteBuffer] {
+    public func readFramed(
+        _ keys: [BlobKey], scope: AccessScope, peek: Int, trailer: ByteBuffer,
+        framing: @escaping @Sendable (_ position: Int, _ size: Int64, _ leading: ByteBuffer) -> ByteBuffer
+    ) async throws(BlobStoreError) -> ByteBuffer {
         var located: [String] = []
         located.reserveCapacity(keys.count)
         for key in keys { located.append(try objectPath(of: key, scope: scope)) }
         let paths = located
-        return try await run { () throws(BlobStoreError) -> [ByteBuffer] in
-            // Every object is opened and measured first, so that all of them are read into one allocation; each
-            // comes back as a slice of it.
+        return try await run { () throws(BlobStoreError) -> ByteBuffer in
+            // Every object is opened, measured and framed first (its leading bytes by pread), so that the whole
+            // batch is read into one allocation of the right size.
             var descriptors: [Int32] = []
             descriptors.reserveCapacity(keys.count)
             defer { for descriptor in descriptors { POSIXFile.close(descriptor) } }
             var sizes: [Int] = []
+            var frames: [ByteBuffer] = []
             sizes.reserveCapacity(keys.count)
-            for (key, path) in zip(keys, paths) {
+            frames.reserveCapacity(keys.count)
+            for (position, (key, path)) in zip(keys, paths).enumerated() {
                 guard let descriptor = try POSIXFile.openForReadingIfPresent(path) else { throw .notFound(key) }
                 descriptors.append(descriptor)
                 var status = stat()
                 guard fstat(descriptor, &status) == 0 else { throw .io(operation: "fstat", path: path, errno: errno) }
-                sizes.append(Int(status.st_size))
+                let size = Int(status.st_size)
+                var leading = ByteBuffer()
+                if peek > 0 && size > 0 {
+                    _ = try POSIXFile.read(descriptor, at: 0, count: min(peek, size), into: &leading, path: path)
+                }
+                sizes.append(size)
+                frames.append(framing(position, Int64(size), leading))
             }
             var buffer = ByteBuffer()
-            buffer.reserveCapacity(sizes.reduce(0, +))
-            var counts: [Int] = []
-            counts.reserveCapacity(keys.count)
-            for (index, descriptor) in descriptors.enumerated() {
-                let size = sizes[index]
-                counts.append(size > 0 ? try POSIXFile.read(descriptor, count: size, into: &buffer, path: paths[index]) : 0)
+            buffer.reserveCapacity(
+                sizes.reduce(0, +) + frames.reduce(0) { $0 + $1.readableBytes } + trailer.readableBytes)
+            for (position, descriptor) in descriptors.enumerated() {
+                buffer.writeImmutableBuffer(frames[position])
+                let size = sizes[position]
+                // Objects are immutable: fewer bytes than fstat measured is a damaged store, never a framing that
+                // lies about its object's length.
+                if size > 0,
+                    try POSIXFile.read(descriptor, at: 0, count: size, into: &buffer, path: paths[position]) != size
+                {
+                    throw .io(operation: "read", path: paths[position], errno: EIO)
+                }
             }
-            return counts.map { buffer.readSlice(length: $0) ?? ByteBuffer() }
+            buffer.writeImmutableBuffer(trailer)
+            return buffer
         }
     }
 

@@ -36,81 +36,95 @@ extension DICOMWebService {
 
     /// A multipart/related response of whole instances, each as stored or converted to another uncompressed syntax.
     ///
-    /// Small stored instances are read in batches, each in one trip to the blob store's I/O threads (a study of 100
-    /// MR images costs a few trips, not a hundred), and the next batches are read while the current one is sent,
-    /// so that the disk and the socket work at the same time; parts go to the connection in batches of buffers.
+    /// Runs of small stored instances are read in batches, each in one trip to the blob store's I/O threads and
+    /// into one buffer that already holds their parts' headers (`framedParts`): a study of 100 MR images costs a
+    /// few trips and a few writes, with no copy of the images. The next batches are read while the current one is
+    /// sent, so that the disk and the socket work at the same time.
     func streamInstances(_ plan: [(StoredInstance, TransferSyntax?)], access: AccessContext) -> Response {
         let writer = MultipartWriter()
         let archive = self.archive
-        let reads = WholeReadBatches(
+        let segments = RetrievalSegments(
             sizes: plan.map { instance, conversion in
                 conversion == nil && instance.object.size <= Self.wholeReadLimit ? instance.object.size : nil
             },
             batchBytes: Self.batchBytes, batchCount: Self.batchCount)
         let body = ResponseBody { output in
-            try await withThrowingTaskGroup(of: (Int, [ByteBuffer]).self) { group in
+            try await withThrowingTaskGroup(of: (Int, ByteBuffer).self) { group in
                 var pending = PendingWrites(capacity: Self.writeSize)
-                func append(_ buffer: ByteBuffer) { pending.append(buffer) }
                 var scheduled = 0
                 var sent = 0
-                var ready: [Int: [ByteBuffer]] = [:]
-                for (index, (instance, conversion)) in plan.enumerated() {
-                    while scheduled < reads.batches.count && scheduled < sent + Self.batchesInFlight {
-                        let batch = scheduled
-                        let members = reads.batches[batch].map { plan[$0].0 }
-                        group.addTask { (batch, try await archive.contents(of: members, context: access)) }
+                var ready: [Int: ByteBuffer] = [:]
+                for segment in segments.segments {
+                    while scheduled < segments.batches.count && scheduled < sent + Self.batchesInFlight {
+                        let number = scheduled
+                        let members = segments.batches[number].map { plan[$0].0 }
+                        group.addTask {
+                            (number, try await Self.framedParts(members, writer: writer, archive: archive, access: access))
+                        }
                         scheduled += 1
                     }
-                    if let conversion {
-                        let converted = try await Self.converted(instance, to: conversion, archive: archive, access: access)
-                        append(
-                            writer.partHeader(
-                                contentType: "application/dicom; transfer-syntax=\(conversion.uid.rawValue)",
-                                contentLength: converted.readableBytes))
-                        append(converted)
-                    } else if let (batch, slot) = reads.slots[index] {
-                        while ready[batch] == nil, let (number, contents) = try await group.next() {
-                            ready[number] = contents
+                    switch segment {
+                    case .batch(let number):
+                        while ready[number] == nil, let (done, parts) = try await group.next() { ready[done] = parts }
+                        pending.append(ready.removeValue(forKey: number) ?? ByteBuffer())
+                        sent += 1
+                    case .single(let position):
+                        let (instance, conversion) = plan[position]
+                        if let conversion {
+                            let converted = try await Self.converted(
+                                instance, to: conversion, archive: archive, access: access)
+                            pending.append(
+                                writer.partHeader(
+                                    contentType: "application/dicom; transfer-syntax=\(conversion.uid.rawValue)",
+                                    contentLength: converted.readableBytes))
+                            pending.append(converted)
+                        } else {
+                            try await output.write(contentsOf: pending.take())
+                            try await archive.withContent(of: instance, context: access) { chunks in
+                                var iterator = chunks.makeAsyncIterator()
+                                let first = try await iterator.next() ?? ByteBuffer()
+                                let prefix = Part10Prefix.missing(before: first)
+                                var head = writer.partHeader(
+                                    contentType: "application/dicom; transfer-syntax=\(instance.object.transferSyntaxUID)",
+                                    contentLength: Int(instance.object.size) + prefix.readableBytes)
+                                head.writeImmutableBuffer(prefix)
+                                head.writeImmutableBuffer(first)
+                                try await output.write(head)
+                                while let chunk = try await iterator.next() { try await output.write(chunk) }
+                            }
                         }
-                        let content = ready[batch]?[slot] ?? ByteBuffer()
-                        if slot == reads.batches[batch].count - 1 {
-                            ready[batch] = nil
-                            sent += 1
-                        }
-                        // A sender may have left out the preamble and "DICM" (pydicom writes data sets that way);
-                        // the blob keeps what was received, a PS3.10 file goes out.
-                        let prefix = Part10Prefix.missing(before: content)
-                        var head = writer.partHeader(
-                            contentType: "application/dicom; transfer-syntax=\(instance.object.transferSyntaxUID)",
-                            contentLength: content.readableBytes + prefix.readableBytes)
-                        head.writeImmutableBuffer(prefix)
-                        append(head)
-                        append(content)
-                    } else {
-                        try await output.write(contentsOf: pending.take())
-                        try await archive.withContent(of: instance, context: access) { chunks in
-                            var iterator = chunks.makeAsyncIterator()
-                            let first = try await iterator.next() ?? ByteBuffer()
-                            let prefix = Part10Prefix.missing(before: first)
-                            var head = writer.partHeader(
-                                contentType: "application/dicom; transfer-syntax=\(instance.object.transferSyntaxUID)",
-                                contentLength: Int(instance.object.size) + prefix.readableBytes)
-                            head.writeImmutableBuffer(prefix)
-                            head.writeImmutableBuffer(first)
-                            try await output.write(head)
-                            while let chunk = try await iterator.next() { try await output.write(chunk) }
-                        }
+                        pending.append(writer.partEnd)
                     }
-                    append(writer.partEnd)
                     if pending.byteCount >= Self.writeSize { try await output.write(contentsOf: pending.take()) }
                 }
-                append(writer.closing)
+                pending.append(writer.closing)
                 try await output.write(contentsOf: pending.take())
             }
             try await output.finish(nil)
         }
         return Response(
             status: .ok, headers: [.contentType: writer.contentType(type: "application/dicom")], body: body)
+    }
+
+    /// The parts of a run of small stored instances, each with its header, in one buffer: one framed read of the
+    /// blob store. A sender may have left out the preamble and "DICM" (pydicom writes data sets that way): the blob
+    /// keeps what was received, a PS3.10 file goes out.
+    static func framedParts(
+        _ instances: [StoredInstance], writer: MultipartWriter, archive: ArchiveService, access: AccessContext
+    ) async throws -> ByteBuffer {
+        let syntaxes = instances.map(\.object.transferSyntaxUID)
+        return try await archive.framedContents(
+            of: instances, context: access, peek: Part10Prefix.inspectedBytes, trailer: writer.partEnd
+        ) { position, size, leading in
+            let prefix = Part10Prefix.missing(before: leading)
+            var head = position > 0 ? writer.partEnd : ByteBuffer()
+            head.writeImmutableBuffer(
+                writer.partHeader(
+                    contentType: "application/dicom; transfer-syntax=\(syntaxes[position])",
+                    contentLength: Int(size) + prefix.readableBytes))
+            head.writeImmutableBuffer(prefix)
+            return head
+        }
     }
 
     /// The instance re-encoded in another transfer syntax (whole in memory): pixel data decoded and encoded by
@@ -348,6 +362,9 @@ extension DICOMWebService {
 /// What a stored object needs in front of it to be a PS3.10 file (PS3.10 §7.1): nothing when it has its preamble
 /// and "DICM", both when it starts with its File Meta Information group without them.
 enum Part10Prefix {
+    /// How many leading bytes of an object `missing(before:)` looks at: the preamble and "DICM".
+    static let inspectedBytes = 132
+
     static func missing(before start: ByteBuffer) -> ByteBuffer {
         let magic = start.getBytes(at: start.readerIndex + 128, length: 4)
         guard magic != Array("DICM".utf8), start.getInteger(at: start.readerIndex, endianness: .little, as: UInt16.self) == 0x0002
@@ -364,39 +381,50 @@ extension DataSet {
     }
 }
 
-/// The instances of a retrieval that are read whole, grouped into batches (one read of the blob store each), in the
-/// order in which they are sent.
-struct WholeReadBatches {
-    /// The plan positions of each batch's instances, ascending.
+/// How a retrieval's instances are sent, in order: runs of small stored instances as batches (one framed read of
+/// the blob store each), the others one at a time (converted, or streamed a chunk at a time).
+struct RetrievalSegments {
+    enum Segment: Hashable {
+        /// A batch, by its number in `batches`.
+        case batch(Int)
+        /// One instance, by its plan position.
+        case single(Int)
+    }
+
+    private(set) var segments: [Segment] = []
+    /// The plan positions of each batch's instances: consecutive, ascending.
     private(set) var batches: [[Int]] = []
-    /// For each plan position: its batch and its place in that batch, or nil when it is not read whole.
-    private(set) var slots: [(batch: Int, slot: Int)?]
 
     /// `sizes` holds, for each plan position, the size of an instance read whole, or nil for one that is not. A
-    /// batch closes when it reaches `batchBytes` or `batchCount`.
+    /// batch closes at `batchBytes` or `batchCount`, and where an instance that is not read whole comes between.
     init(sizes: [Int64?], batchBytes: Int64, batchCount: Int) {
-        slots = Array(repeating: nil, count: sizes.count)
         var current: [Int] = []
         var currentBytes: Int64 = 0
         for (position, size) in sizes.enumerated() {
-            guard let size else { continue }
-            slots[position] = (batches.count, current.count)
-            current.append(position)
-            currentBytes += size
-            if currentBytes >= batchBytes || current.count >= batchCount {
+            if let size {
+                current.append(position)
+                currentBytes += size
+            }
+            let closes = size == nil || currentBytes >= batchBytes || current.count >= batchCount
+            if closes && !current.isEmpty {
+                segments.append(.batch(batches.count))
                 batches.append(current)
                 current = []
                 currentBytes = 0
             }
+            if size == nil { segments.append(.single(position)) }
         }
-        if !current.isEmpty { batches.append(current) }
+        if !current.isEmpty {
+            segments.append(.batch(batches.count))
+            batches.append(current)
+        }
     }
 }
 
-/// What a response body hands to its connection next. Buffers up to `copyLimit` bytes (part headers, small
-/// instances) are copied into one; larger ones are passed on as they are. Each buffer costs its own trip through the
-/// connection's pipeline (HTTP chunk framing, pending-write bookkeeping), about as much as copying 30 KB: a study
-/// of small images goes out in a few large writes rather than three per instance.
+/// What a response body hands to its connection next. Buffers up to `copyLimit` bytes (part headers, converted
+/// small instances, a short batch) are copied into one; larger ones are passed on as they are. Each buffer costs
+/// its own trip through the connection's pipeline (HTTP chunk framing, pending-write bookkeeping), about as much as
+/// copying 30 KB.
 struct PendingWrites {
     static let copyLimit = 64 << 10
     private var buffers: [ByteBuffer] = []
