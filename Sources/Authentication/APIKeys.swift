@@ -32,18 +32,37 @@ public enum APIKeys {
     }
 
     package static func sha256Hex(_ text: String) -> String {
-        SHA256.hash(data: Array(text.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        var hex: [UInt8] = []
+        hex.reserveCapacity(SHA256.byteCount * 2)
+        for byte in SHA256.hash(data: Array(text.utf8)) {
+            hex.append(hexDigits[Int(byte >> 4)])
+            hex.append(hexDigits[Int(byte & 0x0F)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+    private static let tokenAlphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".utf8)
+
     /// URL-safe random text (letters and digits only, so `_` stays the separator).
+    ///
+    /// Random bytes from the system's generator, eight at a time; a byte picks a symbol when it is below 248
+    /// (4 × 62) and is skipped otherwise, so every symbol is equally likely.
     package static func randomToken(bytes count: Int) -> String {
-        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
         var generator = SystemRandomNumberGenerator()
         // 62 symbols: about 5.95 bits each; 8/5.95 symbols per requested byte of entropy.
         let length = (count * 8 * 100 + 594) / 595
-        return String((0..<length).map { _ in alphabet[Int(generator.next(upperBound: UInt32(alphabet.count)))] })
+        let limit = UInt8(tokenAlphabet.count * (256 / tokenAlphabet.count))
+        var symbols: [UInt8] = []
+        symbols.reserveCapacity(length)
+        while symbols.count < length {
+            var word = generator.next()
+            for _ in 0..<8 where symbols.count < length {
+                let byte = UInt8(truncatingIfNeeded: word)
+                word >>= 8
+                if byte < limit { symbols.append(tokenAlphabet[Int(byte) % tokenAlphabet.count]) }
+            }
+        }
+        return String(decoding: symbols, as: UTF8.self)
     }
 }

@@ -166,6 +166,15 @@ struct AuthenticationTests {
         }
     }
 
+    @Test func apiKeyTextIsRandomLettersAndDigitsAndItsDigestIsSHA256Hex() {
+        #expect(APIKeys.sha256Hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        let tokens = (0..<200).map { _ in APIKeys.randomToken(bytes: 24) }
+        #expect(Set(tokens).count == tokens.count)
+        #expect(tokens.allSatisfy { $0.utf8.count == 33 && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } })
+        // Every symbol of the alphabet turns up (6,600 draws of 62 symbols): no part of it is cut off.
+        #expect(Set(tokens.joined()).count == 62)
+    }
+
     @Test func passwordHashesArePHCStrings() throws {
         let cost = PasswordHasher.Cost(logRounds: 10)
         let hash = try PasswordHasher.hash("a long enough password", cost: cost)

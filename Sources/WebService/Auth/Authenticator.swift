@@ -39,7 +39,7 @@ public struct Authenticator: Sendable {
             } else if let authorization = request.headers[.authorization] {
                 let parts = authorization.split(separator: " ", maxSplits: 1)
                 guard parts.count == 2 else { throw AuthenticationFailure("malformed Authorization header") }
-                let text = parts[1].trimmingCharacters(in: .whitespaces)
+                let text = parts[1].trimmingSpacesAndTabs
                 switch parts[0].lowercased() {
                 case "basic": context = try await basic(text)
                 case "bearer" where APIKeys.parse(text) != nil: context = try await credentials.apiKey(text)

@@ -216,7 +216,8 @@ public struct MultipartParser: Sendable {
 }
 
 extension Substring {
-    fileprivate var trimmingSpacesAndTabs: String {
+    /// Without leading and trailing spaces and tabs (HTTP's optional whitespace).
+    var trimmingSpacesAndTabs: String {
         var text = self[...]
         while let first = text.first, first == " " || first == "\t" { text = text.dropFirst() }
         while let last = text.last, last == " " || last == "\t" { text = text.dropLast() }
