@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Measures one DICOMweb server (called by scripts/bench-dicomweb for Nuage and Orthanc, same data, same run).
 
-    bench-dicomweb.py NAME BASE_URL FOLDER [--user U --password P]
+    bench-dicomweb.py NAME BASE_URL FOLDER [--user U --password P] [--pid SERVER_PID]
 
 Prints one JSON object: STOW-RS instances/s (batches of 20 instances per request, 4 requests in flight), QIDO-RS
 p50/p95 of the common queries (ms), series metadata p50/p95 (ms), WADO-RS study MB/s and single-frame p50/p95 (ms),
-both read by curl.
+both read by curl; with --pid, the server's CPU time per stored instance, per study retrieval and per frame
+request (user + system, from /proc/PID/stat: a measure of work that the machine's load moves less than latency).
 Keep-alive connections (requests.Session); queries carry no character that needs percent-encoding (Orthanc's QIDO
 does not decode them).
 """
@@ -29,7 +30,18 @@ parser.add_argument("--user")
 parser.add_argument("--password")
 parser.add_argument("--repeat", type=int, default=60)
 parser.add_argument("--big-series", type=int, default=2000, help="instances of the series whose metadata is timed")
+parser.add_argument("--pid", type=int, help="the server's process, whose CPU time is read around some phases")
 args = parser.parse_args()
+
+
+def server_cpu_seconds():
+    """User + system CPU time of the server process so far (0 without --pid): fields 14 and 15 of /proc/PID/stat,
+    counted after the command name, which may hold spaces."""
+    if not args.pid:
+        return 0.0
+    with open(f"/proc/{args.pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 files = sorted(os.path.join(d, f) for d, _, fs in os.walk(args.folder) for f in fs if f.endswith(".dcm"))
 sessions = {}
@@ -80,10 +92,11 @@ def get(url, accept, expect=200):
 
 result = {"server": args.name, "instances": len(files)}
 batches = [files[i:i + 20] for i in range(0, len(files), 20)]
-start = time.perf_counter()
+start, cpu = time.perf_counter(), server_cpu_seconds()
 with concurrent.futures.ThreadPoolExecutor(4) as pool:
     stored = sum(pool.map(stow, batches))
 result["stow_instances_per_s"] = stored / (time.perf_counter() - start)
+result["stow_cpu_ms_per_instance"] = (server_cpu_seconds() - cpu) / stored * 1000
 
 first = pydicom.dcmread(files[0], stop_before_pixels=True)
 study, series, sop = first.StudyInstanceUID, first.SeriesInstanceUID, first.SOPInstanceUID
@@ -176,7 +189,9 @@ def curl_transfers(url, accept, count):
     return [(size, seconds) for _, size, seconds in transfers]
 
 
-transfers = curl_transfers(study_url, dicom_type, 10)
+cpu = server_cpu_seconds()
+transfers = curl_transfers(study_url, dicom_type, 50)
+result["wado_cpu_ms_per_study"] = (server_cpu_seconds() - cpu) / len(transfers) * 1000
 result["wado_study_mb_per_s"] = sum(size for size, _ in transfers) / sum(t for _, t in transfers) / 1e6
 
 # Single frame: curl too. python-requests adds about 2.4 ms of its own to every request, a floor under both servers
@@ -184,7 +199,10 @@ result["wado_study_mb_per_s"] = sum(size for size, _ in transfers) / sum(t for _
 frame_url = f"{args.base}/studies/{study}/series/{series}/instances/{sop}/frames/1"
 frame_type = 'multipart/related; type="application/octet-stream"; transfer-syntax=*'
 get(frame_url, frame_type)
-frame_samples = sorted(seconds * 1000 for _, seconds in curl_transfers(frame_url, frame_type, args.repeat * 5 + 1)[1:])
+cpu = server_cpu_seconds()
+frame_transfers = curl_transfers(frame_url, frame_type, args.repeat * 5 + 1)
+result["frame_cpu_ms_per_request"] = (server_cpu_seconds() - cpu) / len(frame_transfers) * 1000
+frame_samples = sorted(seconds * 1000 for _, seconds in frame_transfers[1:])
 result["frame_p50_ms"] = frame_samples[len(frame_samples) // 2]
 result["frame_p95_ms"] = frame_samples[int(len(frame_samples) * 0.95)]
 print(json.dumps(result))
