@@ -25,6 +25,8 @@ struct CompressionAtRestTests {
                 _ = try await archive.ingest(ChunkSequence(chunks: [bytes]), context: Self.context, source: "test")
             }
             let before = try await archive.statistics(context: Self.context)[0].bytes
+            let beforeSwitch = try await archive.instances(
+                .study(studyInstanceUID: "\(Synthetic.root).1"), context: Self.context)
 
             let report = try await archive.compressAtRest(
                 context: Self.context, to: .jpegLS, compressor: LosslessCompressor())
@@ -48,6 +50,19 @@ struct CompressionAtRestTests {
             }
             #expect(stored.first { $0.sopInstanceUID == "2.25.77.3" }?.object.transferSyntaxUID == "1.2.840.10008.1.2.1")
 
+            // A reader that looked an instance up before the switch still finds its original, for the grace
+            // period; the originals count as referenced meanwhile, and are deleted once it has passed.
+            let retired = try #require(beforeSwitch.first { $0.sopInstanceUID == "2.25.77.1" })
+            #expect(try await archive.content(of: retired, context: Self.context) == first)
+            #expect(try await archive.verify(context: Self.context).isClean)
+            let later = Date().addingTimeInterval(60)
+            #expect(try await archive.deleteRetiredBlobs(context: Self.context, grace: .seconds(120), now: later) == 0)
+            #expect(try await archive.deleteRetiredBlobs(context: Self.context, grace: .seconds(30), now: later) == 2)
+            #expect(try await archive.deleteRetiredBlobs(context: Self.context, grace: .zero, now: later) == 0)
+            await #expect(throws: BlobStoreError.notFound(retired.object.blobKey)) {
+                _ = try await archive.content(of: retired, context: Self.context)
+            }
+
             // Counters moved by the difference; totals recorded; originals gone; nothing else left behind.
             let after = try await archive.statistics(context: Self.context)[0].bytes
             #expect(after == before - (report.bytesBefore - report.bytesAfter))
@@ -64,7 +79,8 @@ struct CompressionAtRestTests {
         }
     }
 
-    @Test("a crash after either step leaves one orphan blob, which reconcile removes; the image never changes",
+    @Test(
+        "a crash before the switch leaves one orphan blob, which reconcile removes, and after it nothing; the image never changes",
         arguments: Backend.allCases, [CompressionStep.compressedBlobCommitted, .indexSwitched])
     func crashBetweenSteps(_ backend: Backend, _ step: CompressionStep) async throws {
         try await withArchive(backend) { archive, _ in
@@ -84,12 +100,14 @@ struct CompressionAtRestTests {
             let expectedSyntax = step == .indexSwitched ? "1.2.840.10008.1.2.4.90" : "1.2.840.10008.1.2.1"
             #expect(instance.object.transferSyntaxUID == expectedSyntax)
             #expect(try Self.pixels(of: try await archive.content(of: instance, context: Self.context)) == Self.pixels(of: original))
+            // After the switch the original is retired, not orphaned: it counts as referenced until deleted.
+            let orphans = step == .indexSwitched ? 0 : 1
             let interrupted = try await archive.verify(context: Self.context)
             #expect(interrupted.problems.isEmpty)
-            #expect(interrupted.unindexedBlobs.count == 1)
+            #expect(interrupted.unindexedBlobs.count == orphans)
 
             let reconciled = try await archive.reconcile(context: Self.context)
-            #expect(reconciled.redundantRemoved.count == 1)
+            #expect(reconciled.redundantRemoved.count == orphans)
             #expect(reconciled.isConsistent)
             #expect(try await archive.verify(context: Self.context).isClean)
 
@@ -100,6 +118,8 @@ struct CompressionAtRestTests {
                 try await archive.instances(.study(studyInstanceUID: "\(Synthetic.root).1"), context: Self.context).first)
             #expect(final.object.transferSyntaxUID == "1.2.840.10008.1.2.4.90")
             #expect(try Self.pixels(of: try await archive.content(of: final, context: Self.context)) == Self.pixels(of: original))
+            #expect(try await archive.verify(context: Self.context).isClean)
+            #expect(try await archive.deleteRetiredBlobs(context: Self.context, grace: .zero, now: Date().addingTimeInterval(1)) == 1)
             #expect(try await archive.verify(context: Self.context).isClean)
         }
     }
@@ -121,6 +141,8 @@ struct CompressionAtRestTests {
                 _ = try await archive.ingest(
                     ChunkSequence(chunks: [try Synthetic.ctImageFile(sop: sop, seed: 4)]), context: context, source: "test")
             }
+            let selectorBefore = InstanceSelector.study(studyInstanceUID: "\(Synthetic.root).1")
+            let alphaBefore = try await archive.instances(selectorBefore, context: Self.context)
             let pass = CompressionPass(archive: archive, directory: directory)
             let outcomes = try await pass.run()
             #expect(outcomes.map(\.tenant.id) == [.alpha])
@@ -131,6 +153,19 @@ struct CompressionAtRestTests {
 
             try await directory.setCompression(.jpegLS, of: .beta)
             #expect(try await pass.run().map(\.report.compressed) == [0, 1])
+            // Each pass deletes the originals whose grace has passed, also those of a tenant that has opted out
+            // since; within the grace they stay.
+            try await directory.setCompression(.none, of: .alpha)
+            let alphaOriginal = try #require(alphaBefore.first)
+            #expect(try await pass.run().map(\.tenant.id) == [.beta])
+            #expect(try await archive.content(of: alphaOriginal, context: Self.context).readableBytes > 0)
+            let impatient = CompressionPass(archive: archive, directory: directory, retiredBlobGrace: .zero)
+            #expect(try await impatient.run().map(\.tenant.id) == [.beta])
+            await #expect(throws: BlobStoreError.notFound(alphaOriginal.object.blobKey)) {
+                _ = try await archive.content(of: alphaOriginal, context: Self.context)
+            }
+            #expect(try await archive.verify(context: Self.context).isClean)
+            #expect(try await archive.verify(context: betaContext).isClean)
             #expect(try await archive.instances(selector, context: betaContext).map(\.object.transferSyntaxUID) == ["1.2.840.10008.1.2.4.80"])
         }
     }

@@ -27,6 +27,8 @@ actor InMemoryIndex: IndexStore {
     }
 
     private var records: [Record] = []
+    /// Objects retired by `switchStoredObject`, in order.
+    private var retired: [(key: BlobKey, tenant: TenantID, at: Date)] = []
     /// Sizes of the register transactions, in commit order.
     private(set) var transactions: [Int] = []
     var transactionDelay: Duration = .zero
@@ -106,6 +108,7 @@ actor InMemoryIndex: IndexStore {
 
     func referencedBlobKeys(among keys: [BlobKey], scope: AccessScope) async throws -> Set<BlobKey> {
         let referenced = Set(records.filter { scope.covers($0.instance.tenant) }.map(\.instance.object.blobKey))
+            .union(retired.filter { scope.covers($0.tenant) }.map(\.key))
         return Set(keys.filter(referenced.contains))
     }
 
@@ -124,15 +127,24 @@ actor InMemoryIndex: IndexStore {
         }
     }
 
-    func switchStoredObject(of instance: StoredInstance, to replacement: StoredObject, scope: AccessScope)
-        async throws -> Bool
-    {
+    func switchStoredObject(
+        of instance: StoredInstance, to replacement: StoredObject, at instant: Date, scope: AccessScope
+    ) async throws -> Bool {
         guard scope.covers(instance.tenant) else { throw TestIndexError.outOfScope }
         guard let index = records.firstIndex(where: { $0.isCurrent && $0.instance.object == instance.object }) else {
             return false
         }
         records[index].instance.object = replacement
+        retired.append((instance.object.blobKey, instance.tenant, instant))
         return true
+    }
+
+    func retiredBlobs(before cutoff: Date, limit: Int, scope: AccessScope) async throws -> [BlobKey] {
+        Array(retired.filter { scope.covers($0.tenant) && $0.at < cutoff }.map(\.key).prefix(limit))
+    }
+
+    func forgetRetiredBlobs(_ keys: [BlobKey], scope: AccessScope) async throws {
+        retired.removeAll { scope.covers($0.tenant) && keys.contains($0.key) }
     }
 
     func compressionTotals(scope: AccessScope) async throws -> [CompressionTotals] {

@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 import Logging
 public import NIOCore
 
@@ -59,7 +59,8 @@ public struct CompressionFailure: Error, Hashable, Sendable, CustomStringConvert
 package enum CompressionStep: Sendable {
     /// The compressed blob is durable; the index still names the original (a crash leaves an orphan blob).
     case compressedBlobCommitted
-    /// The index names the compressed blob; the original is not deleted yet (a crash leaves it as an orphan).
+    /// The index names the compressed blob and has retired the original (a crash leaves nothing behind: the
+    /// original is deleted once its grace has passed, as if there had been no crash).
     case indexSwitched
 }
 
@@ -73,12 +74,15 @@ extension ArchiveService {
     ///
     /// Ingest stores objects as received and acknowledges; this runs afterwards (`nuage compress`, the maintenance
     /// service of `nuage serve`). For each current instance in a native syntax: the blob is read and checked against
-    /// its SHA-256, re-encoded and verified bit-exact (`compressor`), written as a new durable blob, the index row
-    /// switched to it in one transaction (same SOP Instance UID; new key, size, SHA-256 and transfer syntax; the
-    /// counters moved), then the original blob deleted. A crash between steps leaves one orphan blob, which
-    /// `reconcile` removes (it duplicates the stored instance). An instance deleted or replaced meanwhile keeps what
-    /// the other writer left, and the new blob is deleted. Objects larger than `maximumObjectBytes` (they are
-    /// re-encoded in memory) and those the compressor declines or cannot shrink stay as they are.
+    /// its SHA-256, re-encoded and verified bit-exact (`compressor`), written as a new durable blob, and the index
+    /// row switched to it in one transaction (same SOP Instance UID; new key, size, SHA-256 and transfer syntax; the
+    /// counters moved; the original recorded as retired). The original stays in the store for
+    /// `retiredBlobGrace`, so that a reader that looked the instance up just before the switch still finds it;
+    /// `deleteRetiredBlobs` removes it afterwards. A crash after the new blob is written and before the switch
+    /// leaves one orphan blob, which `reconcile` removes (it duplicates the stored instance). An instance deleted
+    /// or replaced meanwhile keeps what the other writer left, and the new blob is deleted. Objects larger than
+    /// `maximumObjectBytes` (they are re-encoded in memory) and those the compressor declines or cannot shrink stay
+    /// as they are.
     ///
     /// - Parameters:
     ///   - limit: At most this many instances compressed in this call (nil: all).
@@ -192,7 +196,7 @@ extension ArchiveService {
             blobKey: committed.key, size: committed.size, sha256: committed.sha256, transferSyntaxUID: target)
         let switched: Bool
         do {
-            switched = try await index.switchStoredObject(of: instance, to: replacement, scope: scope)
+            switched = try await index.switchStoredObject(of: instance, to: replacement, at: Date(), scope: scope)
         } catch {
             await discardIfUnreferenced(committed.key, scope: scope)
             throw failure("cannot switch the index to the compressed object: \(error)")
@@ -203,14 +207,34 @@ extension ArchiveService {
             return nil
         }
         try await step(.indexSwitched)
-        do {
-            try await blobs.delete(instance.object.blobKey, scope: scope)
-        } catch {
-            logger.warning(
-                "could not delete the original of a compressed instance (reconcile removes it)",
-                metadata: ["nuage.blob_key": "\(instance.object.blobKey)", "nuage.error": "\(error)"])
-        }
         return replacement
+    }
+
+    /// How long an object that compression at rest replaced stays in the store after the switch. A reader that
+    /// looked the instance up just before it (a WADO-RS retrieval of a large study still streaming, a C-MOVE
+    /// working through its sub-operations, a viewer's frame request) opens the object it was told of within that
+    /// time; once open, a deletion no longer affects it.
+    public static let retiredBlobGrace: Duration = .seconds(600)
+
+    /// Deletes the objects that compression at rest retired more than `grace` before `now`, then forgets them;
+    /// returns how many. Run by every compression pass, for every tenant. A crash between the two steps leaves
+    /// records of objects already gone, which the next run forgets.
+    @discardableResult
+    public func deleteRetiredBlobs(
+        context: AccessContext, grace: Duration = retiredBlobGrace, now: Date = Date()
+    ) async throws -> Int {
+        let scope = try policy.scope(for: context, action: .write)
+        let (seconds, attoseconds) = grace.components
+        let cutoff = now.addingTimeInterval(-(Double(seconds) + Double(attoseconds) / 1e18))
+        var deleted = 0
+        while true {
+            try Task.checkCancellation()
+            let keys = try await index.retiredBlobs(before: cutoff, limit: 256, scope: scope)
+            guard !keys.isEmpty else { return deleted }
+            for key in keys { try await blobs.delete(key, scope: scope) }
+            try await index.forgetRetiredBlobs(keys, scope: scope)
+            deleted += keys.count
+        }
     }
 
     /// What compression at rest has done so far for the context's tenants.

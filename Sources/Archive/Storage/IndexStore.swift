@@ -205,8 +205,8 @@ public protocol IndexStore: Sendable {
     /// verification and reconciliation: those whose key is after `cursor` (nil for the first page).
     func instancePage(after cursor: BlobKey?, limit: Int, scope: AccessScope) async throws -> [StoredInstance]
 
-    /// Which of the keys the index references, superseded versions included (for reconciliation of blobs against
-    /// the index).
+    /// Which of the keys the index references, superseded versions and retired objects included (for
+    /// reconciliation of blobs against the index).
     func referencedBlobKeys(among keys: [BlobKey], scope: AccessScope) async throws -> Set<BlobKey>
 
     /// The attribute conflicts recorded against the selected patient, study or series and what lies below them
@@ -218,11 +218,20 @@ public protocol IndexStore: Sendable {
 
     /// Points the instance's current row at `replacement` instead of `instance.object` (compression at rest: the
     /// same SOP Instance in a new blob), adds the size difference to its series', study's and patient's counters and
-    /// to the tenant's `CompressionTotals`, all in one transaction. Only while the row still references
-    /// `instance.object` (same blob key and SHA-256): false, changing nothing, when the instance was deleted or
-    /// replaced meanwhile. Needs a `.write` scope covering the instance's tenant.
-    func switchStoredObject(of instance: StoredInstance, to replacement: StoredObject, scope: AccessScope)
-        async throws -> Bool
+    /// to the tenant's `CompressionTotals`, and records `instance.object` as retired at `instant`, all in one
+    /// transaction. Only while the row still references `instance.object` (same blob key and SHA-256): false,
+    /// changing nothing, when the instance was deleted or replaced meanwhile. Needs a `.write` scope covering the
+    /// instance's tenant.
+    func switchStoredObject(
+        of instance: StoredInstance, to replacement: StoredObject, at instant: Date, scope: AccessScope
+    ) async throws -> Bool
+
+    /// Objects retired (by `switchStoredObject`) before `cutoff`, oldest first, at most `limit`: those that may be
+    /// deleted now, since readers that looked them up before their switch have had until `cutoff`.
+    func retiredBlobs(before cutoff: Date, limit: Int, scope: AccessScope) async throws -> [BlobKey]
+
+    /// Forgets retired objects, once deleted from the blob store. Needs a `.write` scope.
+    func forgetRetiredBlobs(_ keys: [BlobKey], scope: AccessScope) async throws
 
     /// What compression at rest has done so far, one entry per tenant of the scope (zeros for none), in tenant
     /// order.

@@ -1,5 +1,8 @@
-/// The index side of compression at rest, for both dialects: migration 3 of `IndexSchema` (the tenant's setting
-/// and the totals), the switch of an instance to its compressed blob, and the totals.
+package import Foundation
+
+/// The index side of compression at rest, for both dialects: migrations 3 and 5 of `IndexSchema` (the tenant's
+/// setting and the totals; the retired objects), the switch of an instance to its compressed blob, the totals, and
+/// the retired objects.
 package enum CompressionPrograms {
     /// Migration 3: `tenants.compression` (a `CompressionAtRest` raw value, 'none' for every existing tenant) and
     /// `compression_totals`, cumulative per tenant, maintained by `switchStoredObject`.
@@ -19,13 +22,60 @@ package enum CompressionPrograms {
         ]
     }
 
+    /// Migration 5: `retired_blobs`, the objects that compression at rest replaced, each with the instant the index
+    /// stopped naming it. They stay in the store (and count as referenced) until `retiredBlobs(before:)` offers them
+    /// for deletion: a reader that looked an instance up just before the switch still finds its object.
+    static func version5(_ dialect: SQLDialect) -> [String] {
+        [
+            """
+            CREATE TABLE retired_blobs (
+                blob_key \(dialect.text) PRIMARY KEY,
+                tenant \(dialect.text) NOT NULL,
+                retired_at \(dialect.bigint) NOT NULL
+            )
+            """,
+            "CREATE INDEX retired_blobs_by_time ON retired_blobs (tenant, retired_at)",
+        ]
+    }
+
     /// `IndexStore.switchStoredObject`.
     package static func switchStoredObject(
-        of instance: StoredInstance, to replacement: StoredObject, scope: AccessScope, dialect: SQLDialect
+        of instance: StoredInstance, to replacement: StoredObject, at instant: Date, scope: AccessScope,
+        dialect: SQLDialect
     ) throws(IndexStoreError) -> StoredObjectSwitch {
         try scope.require(.write)
         try scope.requireCovers(instance.tenant)
-        return StoredObjectSwitch(instance: instance, replacement: replacement, dialect: dialect)
+        return StoredObjectSwitch(instance: instance, replacement: replacement, instant: instant, dialect: dialect)
+    }
+
+    /// `IndexStore.retiredBlobs`.
+    package static func retiredBlobs(before cutoff: Date, limit: Int, scope: AccessScope, dialect: SQLDialect)
+        -> SingleStepProgram<[BlobKey]>
+    {
+        var builder = SQLBuilder(dialect, "SELECT blob_key FROM retired_blobs WHERE ")
+        builder.appendTenantFilter("tenant", scope)
+        builder.append(" AND retired_at < ")
+        builder.bind(SQLValue(cutoff))
+        builder.append(" ORDER BY retired_at, blob_key LIMIT ")
+        builder.bind(.integer(Int64(max(limit, 0))))
+        return SingleStepProgram([builder.statement]) { results in
+            try (results.first ?? []).map { BlobKey(rawValue: try $0.text(0)) }
+        }
+    }
+
+    /// `IndexStore.forgetRetiredBlobs`.
+    package static func forgetRetiredBlobs(_ keys: [BlobKey], scope: AccessScope, dialect: SQLDialect)
+        throws(IndexStoreError) -> SingleStepProgram<Void>
+    {
+        try scope.require(.write)
+        let statements = Array(Set(keys)).sorted().chunked(500).map { chunk in
+            var builder = SQLBuilder(dialect, "DELETE FROM retired_blobs WHERE ")
+            builder.appendTenantFilter("tenant", scope)
+            builder.append(" AND blob_key IN ")
+            builder.bindList(chunk.map { .text($0.rawValue) })
+            return builder.statement
+        }
+        return SingleStepProgram(statements) { _ in }
     }
 
     /// `IndexStore.compressionTotals`.
@@ -52,16 +102,19 @@ package enum CompressionPrograms {
 }
 
 /// Reads the instance's row (locked in PostgreSQL) where it still references the old object, then, if there is
-/// one, points it at the new object and moves the counters by the size difference; one write transaction.
+/// one, points it at the new object, moves the counters by the size difference and records the old object as
+/// retired at `instant`; one write transaction.
 package struct StoredObjectSwitch: SQLProgram {
     private let instance: StoredInstance
     private let replacement: StoredObject
+    private let instant: Date
     private let dialect: SQLDialect
     private var switched = false
 
-    init(instance: StoredInstance, replacement: StoredObject, dialect: SQLDialect) {
+    init(instance: StoredInstance, replacement: StoredObject, instant: Date, dialect: SQLDialect) {
         self.instance = instance
         self.replacement = replacement
+        self.instant = instant
         self.dialect = dialect
     }
 
@@ -129,6 +182,15 @@ package struct StoredObjectSwitch: SQLProgram {
             bytes_after = compression_totals.bytes_after + excluded.bytes_after
             """)
         statements.append(totals.statement)
+
+        var retired = SQLBuilder(dialect, "INSERT INTO retired_blobs (blob_key, tenant, retired_at) VALUES (")
+        retired.bind(.text(instance.object.blobKey.rawValue))
+        retired.append(", ")
+        retired.bind(tenant)
+        retired.append(", ")
+        retired.bind(SQLValue(instant))
+        retired.append(")")
+        statements.append(retired.statement)
         return .run(statements)
     }
 }

@@ -33,6 +33,7 @@ package enum IndexSchema {
         IndexMigration(version: 2, identifier: "v2-directory", statements: DirectorySchema.version2),
         IndexMigration(version: 3, identifier: "v3-compression-at-rest", statements: CompressionPrograms.version3),
         IndexMigration(version: 4, identifier: "v4-blob-key-order", statements: version4),
+        IndexMigration(version: 5, identifier: "v5-retired-blobs", statements: CompressionPrograms.version5),
     ]
 
     /// Indexes for paging through a tenant's objects in blob key order (`instancePage`: verification,

@@ -185,7 +185,7 @@ package enum IndexReadPrograms {
     {
         var statements: [SQLStatement] = []
         for chunk in Array(Set(keys)).sorted().chunked(500) {
-            for table in ["instances", "instance_versions"] {
+            for table in ["instances", "instance_versions", "retired_blobs"] {
                 var builder = SQLBuilder(dialect, "SELECT blob_key FROM \(table) WHERE ")
                 builder.appendTenantFilter("tenant", scope)
                 builder.append(" AND blob_key IN ")
