@@ -78,6 +78,37 @@ struct DICOMWebTests {
         }
     }
 
+    /// A data set stored without its preamble and "DICM" (as pydicom may send it) goes out as a PS3.10 file, in a
+    /// batch with others, each part's Content-Length saying its length.
+    @Test func retrievedPartsArePart10FilesWithTheirLengths() async throws {
+        try await WebFixture.withApp { client, fixture in
+            let whole = try Self.instances(count: 3)
+            var bare = try SyntheticInstance.make(study: Self.study, series: Self.series, sop: "2.25.100.4.1")
+            bare.moveReaderIndex(forwardBy: 132)
+            #expect(try await fixture.stow(client, whole + [bare]) == .ok)
+            let response = try await client.execute(
+                uri: "/dicomweb/studies/\(Self.study)", method: .get,
+                headers: fixture.headers(nil, [.accept: "multipart/related; type=\"application/dicom\"; transfer-syntax=*"]))
+            let type = MediaType(parsing: response.headers[.contentType] ?? "")
+            var parser = try #require(type.parameters["boundary"].flatMap { MultipartParser(boundary: $0) })
+            var body = response.body
+            var parts: [(length: String?, bytes: ByteBuffer)] = []
+            while let event = try parser.next(&body, isFinal: true) {
+                switch event {
+                case .partStart(let headers): parts.append((headers["content-length"], ByteBuffer()))
+                case .bodyChunk(var chunk): parts[parts.count - 1].bytes.writeBuffer(&chunk)
+                case .partEnd, .end: break
+                }
+            }
+            #expect(parts.count == 4)
+            #expect(parts.allSatisfy { $0.length == String($0.bytes.readableBytes) })
+            var prefixed = ByteBuffer(repeating: 0, count: 128)
+            prefixed.writeString("DICM")
+            prefixed.writeImmutableBuffer(bare)
+            #expect(Set(parts.map(\.bytes)) == Set(whole + [prefixed]))
+        }
+    }
+
     @Test func transferSyntaxNegotiation() async throws {
         try await WebFixture.withApp { client, fixture in
             let implicit = try SyntheticInstance.make(study: Self.study, series: Self.series, sop: "2.25.100.1.9", syntax: .implicitVRLittleEndian)
