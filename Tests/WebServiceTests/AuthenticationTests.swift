@@ -7,6 +7,7 @@ import Hummingbird
 import HummingbirdTesting
 import JWTKit
 import NIOCore
+import Synchronization
 import Testing
 import WebService
 
@@ -173,6 +174,36 @@ struct AuthenticationTests {
         #expect(tokens.allSatisfy { $0.utf8.count == 33 && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } })
         // Every symbol of the alphabet turns up (6,600 draws of 62 symbols): no part of it is cut off.
         #expect(Set(tokens.joined()).count == 62)
+    }
+
+    /// Counts the verifications that really ran.
+    final class Runs: Sendable {
+        private let count = Mutex(0)
+        var value: Int { count.withLock { $0 } }
+
+        /// A verification answering `answer`, slow as scrypt is, so that concurrent callers overlap.
+        func check(_ answer: Bool) -> Bool {
+            count.withLock { $0 += 1 }
+            usleep(50_000)
+            return answer
+        }
+    }
+
+    @Test func concurrentFirstRequestsShareOnePasswordVerification() async throws {
+        let credentials = VerifiedCredentials()
+        let runs = Runs()
+        let results = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<8 { group.addTask { await credentials.verify("good") { runs.check(true) } } }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(results == Array(repeating: true, count: 8))
+        #expect(runs.value == 1)
+        #expect(await credentials.verify("good") { runs.check(false) })
+        #expect(runs.value == 1)
+        // A failure is not remembered: each new attempt runs the check again.
+        #expect(!(await credentials.verify("bad") { runs.check(false) }))
+        #expect(!(await credentials.verify("bad") { runs.check(false) }))
+        #expect(runs.value == 3)
     }
 
     @Test func passwordHashesArePHCStrings() throws {
