@@ -105,7 +105,7 @@ public struct ServerConfiguration: Sendable {
         guard maximumStoreBodyBytes > 0 else {
             throw ConfigurationError(key: "dicomweb.maxStoreBodyBytes", reason: "positive")
         }
-        let storeConcurrency = config.int(forKey: "dicomweb.storeConcurrency", default: 8)
+        let storeConcurrency = config.int(forKey: "dicomweb.storeConcurrency", default: 32)
         guard (1...256).contains(storeConcurrency) else {
             throw ConfigurationError(key: "dicomweb.storeConcurrency", reason: "1 to 256")
         }

@@ -169,6 +169,25 @@ struct RangedRetrieveAndStoreTests {
         }
     }
 
+    /// Whole parts wait for room in the request's byte budget as well as for a free slot: with a budget of a few
+    /// parts, every part is still stored and answered in order.
+    @Test func stowPartsWaitForTheirByteBudget() async throws {
+        let configuration = DICOMWebConfiguration(
+            storeConcurrency: 32, storeBufferedPartBytes: 64 << 10, storeBufferedBytes: 64 << 10)
+        try await WebFixture.withApp(dicomWeb: configuration) { client, fixture in
+            let parts = try (1...40).map {
+                try SyntheticInstance.make(study: Self.study, series: Self.series, sop: "2.25.301.1.\($0)", frames: 500)
+            }
+            #expect(parts.allSatisfy { $0.readableBytes > 16 << 10 })
+            let (body, contentType) = SyntheticInstance.stowBody(parts)
+            let stored = try await client.execute(
+                uri: "/dicomweb/studies/\(Self.study)", method: .post,
+                headers: fixture.headers(nil, [.contentType: contentType]), body: body)
+            #expect(stored.status == .ok)
+            #expect(try Self.referencedUIDs(stored) == (1...40).map { "2.25.301.1.\($0)" })
+        }
+    }
+
     @Test func stowToAStudyRefusesOtherStudiesBeforeStoringThem() async throws {
         try await WebFixture.withApp { client, fixture in
             let mine = try SyntheticInstance.make(study: Self.study, series: Self.series, sop: "2.25.300.1.1")

@@ -28,7 +28,9 @@ private enum PartOutcome: Sendable {
 extension DICOMWebService {
     /// STOW-RS (PS3.18 §10.5): the parts of a multipart/related application/dicom body go into
     /// `ArchiveService.ingest` as they arrive. Parts up to `storeBufferedPartBytes` are read whole and stored
-    /// `storeConcurrency` at a time (their fsyncs and index commits overlap); larger parts stream into ingest. With a
+    /// concurrently, up to `storeConcurrency` of them and `storeBufferedBytes` in all (their fsyncs and index
+    /// commits overlap: the more at once, the fewer rounds of waiting on the disk); larger parts stream into
+    /// ingest. With a
     /// study in the path, each part's header is read first and an instance of another study is refused (A900)
     /// before anything is stored. The response lists the stored instances (ReferencedSOPSequence, with their
     /// RetrieveURL and warnings) and the failed parts (FailedSOPSequence with a FailureReason), in the order of the
@@ -58,9 +60,12 @@ extension DICOMWebService {
         let archive = self.archive
         let concurrency = configuration.storeConcurrency
         let bufferedPartBytes = configuration.storeBufferedPartBytes
+        let bufferedBytes = configuration.storeBufferedBytes
         let outcomes = try await withThrowingTaskGroup(of: (Int, PartOutcome).self) { group in
             var outcomes: [(Int, PartOutcome)] = []
-            var running = 0
+            /// The sizes of the whole parts being stored, by position.
+            var running: [Int: Int] = [:]
+            var runningBytes = 0
             var index = -1
             while let headers = try await reader.nextPart() {
                 index += 1
@@ -77,15 +82,19 @@ extension DICOMWebService {
                     continue
                 }
                 if isComplete {
-                    if running >= concurrency, let done = try await group.next() {
+                    while !running.isEmpty,
+                        running.count >= concurrency || runningBytes + prefix.readableBytes > bufferedBytes,
+                        let done = try await group.next()
+                    {
                         outcomes.append(done)
-                        running -= 1
+                        runningBytes -= running.removeValue(forKey: done.0) ?? 0
                     }
                     let position = index
                     group.addTask {
                         (position, await Self.ingest(WholePart(bytes: prefix), archive, access, source))
                     }
-                    running += 1
+                    running[position] = prefix.readableBytes
+                    runningBytes += prefix.readableBytes
                 } else {
                     reader.unread(prefix)
                     let outcome = await Self.ingest(reader.partBody, archive, access, source)

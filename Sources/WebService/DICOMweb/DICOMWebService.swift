@@ -14,15 +14,19 @@ public struct DICOMWebConfiguration: Sendable {
     public var bulkDataThreshold: Int
     /// The largest STOW-RS request body: a larger Content-Length, or a body that grows past it, is refused with 413.
     public var maximumStoreBodyBytes: Int64
-    /// How many parts of one STOW-RS request are stored at the same time.
+    /// How many parts of one STOW-RS request are stored at the same time, at most.
     public var storeConcurrency: Int
     /// STOW-RS parts up to this size are read whole and stored concurrently; larger ones stream into ingest one at
-    /// a time (memory per request: about `storeConcurrency` × this).
+    /// a time.
     public var storeBufferedPartBytes: Int
+    /// The most bytes of whole parts one STOW-RS request holds while they are stored (a part is always let in when
+    /// none is running): many small images at once, a few large ones.
+    public var storeBufferedBytes: Int
 
     public init(
         root: String = "/dicomweb", maximumSearchResults: Int = 10_000, bulkDataThreshold: Int = 1024,
-        maximumStoreBodyBytes: Int64 = 4 << 30, storeConcurrency: Int = 8, storeBufferedPartBytes: Int = 4 << 20
+        maximumStoreBodyBytes: Int64 = 4 << 30, storeConcurrency: Int = 32, storeBufferedPartBytes: Int = 4 << 20,
+        storeBufferedBytes: Int = 32 << 20
     ) {
         self.root = root
         self.maximumSearchResults = maximumSearchResults
@@ -30,6 +34,7 @@ public struct DICOMWebConfiguration: Sendable {
         self.maximumStoreBodyBytes = maximumStoreBodyBytes
         self.storeConcurrency = max(1, storeConcurrency)
         self.storeBufferedPartBytes = max(64 << 10, storeBufferedPartBytes)
+        self.storeBufferedBytes = max(self.storeBufferedPartBytes, storeBufferedBytes)
     }
 }
 
