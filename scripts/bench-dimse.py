@@ -5,8 +5,9 @@
 
 Both servers run on loopback with their embedded defaults (Nuage: SQLite + files; Orthanc: its SQLite index and
 storage area) in fresh folders under bench-data/dimse/, or under $BENCH_DATA_DIR/dimse/ when set (see
-docs/benchmarks.md: the servers' data belongs on a file system with a journal, as in production). The peers are DCMTK's programs (by full path: pynetdicom
-installs look-alikes on PATH), all with TCP_NODELAY=1 (DCMTK 3.6.7 leaves Nagle on otherwise), and so is Orthanc.
+docs/benchmarks.md: the servers' data belongs on a file system with a journal, as in production). The peers are
+DCMTK's programs (by full path: pynetdicom installs look-alikes on PATH), all with TCP_NODELAY=1 (DCMTK 3.6.7 leaves
+Nagle on otherwise), and so is Orthanc.
 
 Measures, for each server:
   ingest    storescu of the small (MR-like, ~33 KB) and CT (~0.5 MB) corpora over 1 and 4 associations
