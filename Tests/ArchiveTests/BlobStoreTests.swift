@@ -131,7 +131,8 @@ struct BlobStoreTests {
             /// Each object framed by "<position size leading-bytes>", as the framing saw it.
             func framed(_ order: [Int], peek: Int) async throws -> (read: ByteBuffer, expected: ByteBuffer) {
                 let read = try await fixture.blobs.readFramed(
-                    order.map { keys[$0] }, scope: readScope, peek: peek, trailer: ByteBuffer(string: "END")
+                    order.map { keys[$0] }, scope: readScope, peek: peek, trailer: ByteBuffer(string: "END"),
+                    capacity: 1000
                 ) { position, size, leading in
                     ByteBuffer(string: "<\(position) \(size) \(Array(leading.readableBytesView))>")
                 }
@@ -173,9 +174,9 @@ struct BlobStoreTests {
                 _ = try await fixture.blobs.read(key, range: 0..<8, scope: clinicScope)
             }
             await #expect(throws: BlobStoreError.outOfScope(tenant: "hospital-a")) {
-                _ = try await fixture.blobs.readFramed([key], scope: clinicScope, peek: 0, trailer: ByteBuffer()) {
-                    _, _, _ in ByteBuffer()
-                }
+                _ = try await fixture.blobs.readFramed(
+                    [key], scope: clinicScope, peek: 0, trailer: ByteBuffer(), capacity: 0
+                ) { _, _, _ in ByteBuffer() }
             }
             await #expect(throws: BlobStoreError.outOfScope(tenant: "hospital-a")) {
                 try await fixture.blobs.delete(key, scope: clinicScope)
@@ -216,9 +217,9 @@ struct BlobStoreTests {
                 _ = try await fixture.blobs.size(of: key, scope: scope)
             }
             await #expect(throws: BlobStoreError.invalidKey(text)) {
-                _ = try await fixture.blobs.readFramed([key], scope: scope, peek: 0, trailer: ByteBuffer()) {
-                    _, _, _ in ByteBuffer()
-                }
+                _ = try await fixture.blobs.readFramed(
+                    [key], scope: scope, peek: 0, trailer: ByteBuffer(), capacity: 0
+                ) { _, _, _ in ByteBuffer() }
             }
             await #expect(throws: BlobStoreError.invalidKey(text)) { try await fixture.blobs.delete(key, scope: scope) }
             await #expect(throws: BlobStoreError.invalidKey(text)) {

@@ -39,13 +39,17 @@ extension ArchiveService {
     /// in one read of the blob store, each preceded by the bytes `framing` makes for it (see
     /// `BlobStore.readFramed`): for a run of small objects sent one after another (WADO-RS retrieval of a study of
     /// MR or CR images), framed as multipart parts without copying them.
+    ///
+    /// - Parameter framingBytes: About how many bytes `framing` adds per instance (reserved with the objects' sizes).
     public func framedContents(
-        of instances: [StoredInstance], context: AccessContext, peek: Int, trailer: ByteBuffer,
+        of instances: [StoredInstance], context: AccessContext, peek: Int, trailer: ByteBuffer, framingBytes: Int,
         framing: @escaping @Sendable (_ position: Int, _ size: Int64, _ leading: ByteBuffer) -> ByteBuffer
     ) async throws -> ByteBuffer {
         let scope = try policy.scope(for: context, action: .read)
+        let capacity = instances.reduce(trailer.readableBytes) { $0 + Int($1.object.size) + framingBytes }
         return try await blobs.readFramed(
-            instances.map(\.object.blobKey), scope: scope, peek: peek, trailer: trailer, framing: framing)
+            instances.map(\.object.blobKey), scope: scope, peek: peek, trailer: trailer, capacity: capacity,
+            framing: framing)
     }
 
     /// The bytes `range` of a stored instance (offsets from the first byte of the object as received): fewer when

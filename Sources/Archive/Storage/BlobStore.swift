@@ -25,10 +25,11 @@ public protocol BlobStore: Sendable {
     ///
     /// Before each object goes the buffer `framing` returns for it, given its position in `keys`, its size and its
     /// first `peek` bytes (fewer for a shorter object); after the last object goes `trailer`. So a caller frames
-    /// every object (a multipart part's header, say) without copying the objects. Throws `notFound` for the first
-    /// key without an object.
+    /// every object (a multipart part's header, say) without copying the objects. `capacity` is reserved up front
+    /// (the objects' sizes as the caller knows them, and the framing); the buffer grows past it if need be. Throws
+    /// `notFound` for the first key without an object.
     func readFramed(
-        _ keys: [BlobKey], scope: AccessScope, peek: Int, trailer: ByteBuffer,
+        _ keys: [BlobKey], scope: AccessScope, peek: Int, trailer: ByteBuffer, capacity: Int,
         framing: @escaping @Sendable (_ position: Int, _ size: Int64, _ leading: ByteBuffer) -> ByteBuffer
     ) async throws(BlobStoreError) -> ByteBuffer
 

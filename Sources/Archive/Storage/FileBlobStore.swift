@@ -140,7 +140,7 @@ public final class FileBlobStore: BlobStore {
     }
 
     public func readFramed(
-        _ keys: [BlobKey], scope: AccessScope, peek: Int, trailer: ByteBuffer,
+        _ keys: [BlobKey], scope: AccessScope, peek: Int, trailer: ByteBuffer, capacity: Int,
         framing: @escaping @Sendable (_ position: Int, _ size: Int64, _ leading: ByteBuffer) -> ByteBuffer
     ) async throws(BlobStoreError) -> ByteBuffer {
         var located: [String] = []
@@ -148,18 +148,12 @@ public final class FileBlobStore: BlobStore {
         for key in keys { located.append(try objectPath(of: key, scope: scope)) }
         let paths = located
         return try await run { () throws(BlobStoreError) -> ByteBuffer in
-            // Every object is opened, measured and framed first (its leading bytes by pread), so that the whole
-            // batch is read into one allocation of the right size.
-            var descriptors: [Int32] = []
-            descriptors.reserveCapacity(keys.count)
-            defer { for descriptor in descriptors { POSIXFile.close(descriptor) } }
-            var sizes: [Int] = []
-            var frames: [ByteBuffer] = []
-            sizes.reserveCapacity(keys.count)
-            frames.reserveCapacity(keys.count)
+            // One object open at a time, so that a batch costs one descriptor however many objects it holds.
+            var buffer = ByteBuffer()
+            buffer.reserveCapacity(capacity)
             for (position, (key, path)) in zip(keys, paths).enumerated() {
                 guard let descriptor = try POSIXFile.openForReadingIfPresent(path) else { throw .notFound(key) }
-                descriptors.append(descriptor)
+                defer { POSIXFile.close(descriptor) }
                 var status = stat()
                 guard fstat(descriptor, &status) == 0 else { throw .io(operation: "fstat", path: path, errno: errno) }
                 let size = Int(status.st_size)
@@ -167,21 +161,11 @@ public final class FileBlobStore: BlobStore {
                 if peek > 0 && size > 0 {
                     _ = try POSIXFile.read(descriptor, at: 0, count: min(peek, size), into: &leading, path: path)
                 }
-                sizes.append(size)
-                frames.append(framing(position, Int64(size), leading))
-            }
-            var buffer = ByteBuffer()
-            buffer.reserveCapacity(
-                sizes.reduce(0, +) + frames.reduce(0) { $0 + $1.readableBytes } + trailer.readableBytes)
-            for (position, descriptor) in descriptors.enumerated() {
-                buffer.writeImmutableBuffer(frames[position])
-                let size = sizes[position]
+                buffer.writeImmutableBuffer(framing(position, Int64(size), leading))
                 // Objects are immutable: fewer bytes than fstat measured is a damaged store, never a framing that
                 // lies about its object's length.
-                if size > 0,
-                    try POSIXFile.read(descriptor, at: 0, count: size, into: &buffer, path: paths[position]) != size
-                {
-                    throw .io(operation: "read", path: paths[position], errno: EIO)
+                if size > 0, try POSIXFile.read(descriptor, at: 0, count: size, into: &buffer, path: path) != size {
+                    throw .io(operation: "read", path: path, errno: EIO)
                 }
             }
             buffer.writeImmutableBuffer(trailer)

@@ -113,8 +113,10 @@ extension DICOMWebService {
         _ instances: [StoredInstance], writer: MultipartWriter, archive: ArchiveService, access: AccessContext
     ) async throws -> ByteBuffer {
         let syntaxes = instances.map(\.object.transferSyntaxUID)
+        // A part header is under 200 bytes; the preamble and "DICM", when missing, 132 more.
         return try await archive.framedContents(
-            of: instances, context: access, peek: Part10Prefix.inspectedBytes, trailer: writer.partEnd
+            of: instances, context: access, peek: Part10Prefix.inspectedBytes, trailer: writer.partEnd,
+            framingBytes: 256
         ) { position, size, leading in
             let prefix = Part10Prefix.missing(before: leading)
             var head = position > 0 ? writer.partEnd : ByteBuffer()
