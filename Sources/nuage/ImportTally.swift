@@ -137,10 +137,3 @@ final class ImportTally: Sendable {
         return "\(minutes / 60 > 0 ? "\(minutes / 60):" : "")\(minutes % 60):\(remainder < 10 ? "0" : "")\(remainder)"
     }
 }
-
-extension Duration {
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-}

@@ -1,3 +1,4 @@
+import Archive
 import ArgumentParser
 import DICOMCore
 import DICOMNetwork
@@ -135,7 +136,7 @@ final class SendTally: Sendable {
 
     func summary(elapsed: Duration) -> String {
         state.withLockedValue { state in
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = elapsed.seconds
             let rate = seconds > 0 ? Double(state.bytes) / seconds : 0
             var lines = [
                 "nuage send: \(state.done) files in \(ImportTally.format(duration: seconds)), "

@@ -58,11 +58,12 @@ struct FileInput: IngestInput, Sendable {
         do {
             opened = try await io.run { () throws(BlobStoreError) -> (Int32, Int64, ByteBuffer) in
                 let descriptor = try POSIXFile.open(path, O_RDONLY)
-                var status = stat()
-                guard fstat(descriptor, &status) == 0 else {
-                    let code = errno
+                let status: stat
+                do throws(BlobStoreError) {
+                    status = try POSIXFile.status(of: descriptor, path: path)
+                } catch {
                     POSIXFile.close(descriptor)
-                    throw .io(operation: "fstat", path: path, errno: code)
+                    throw error
                 }
                 guard status.st_mode & S_IFMT == S_IFREG else {
                     POSIXFile.close(descriptor)

@@ -224,8 +224,7 @@ extension ArchiveService {
         context: AccessContext, grace: Duration = retiredBlobGrace, now: Date = Date()
     ) async throws -> Int {
         let scope = try policy.scope(for: context, action: .write)
-        let (seconds, attoseconds) = grace.components
-        let cutoff = now.addingTimeInterval(-(Double(seconds) + Double(attoseconds) / 1e18))
+        let cutoff = now.addingTimeInterval(-grace.seconds)
         var deleted = 0
         while true {
             try Task.checkCancellation()

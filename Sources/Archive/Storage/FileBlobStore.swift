@@ -127,11 +127,9 @@ public final class FileBlobStore: BlobStore {
         return try await run { () throws(BlobStoreError) -> ByteBuffer in
             guard let descriptor = try POSIXFile.openForReadingIfPresent(path) else { throw .notFound(key) }
             defer { POSIXFile.close(descriptor) }
-            var status = stat()
-            guard fstat(descriptor, &status) == 0 else { throw .io(operation: "fstat", path: path, errno: errno) }
             // Objects are immutable: the size fstat gives is all there is, read into a buffer of exactly that size
             // (asking for more would grow it: a reallocation and a copy of every object).
-            let size = Int(status.st_size)
+            let size = Int(try POSIXFile.status(of: descriptor, path: path).st_size)
             var buffer = ByteBuffer()
             buffer.reserveCapacity(size)
             if size > 0 { _ = try POSIXFile.read(descriptor, count: size, into: &buffer, path: path) }
@@ -154,9 +152,7 @@ public final class FileBlobStore: BlobStore {
             for (position, (key, path)) in zip(keys, paths).enumerated() {
                 guard let descriptor = try POSIXFile.openForReadingIfPresent(path) else { throw .notFound(key) }
                 defer { POSIXFile.close(descriptor) }
-                var status = stat()
-                guard fstat(descriptor, &status) == 0 else { throw .io(operation: "fstat", path: path, errno: errno) }
-                let size = Int(status.st_size)
+                let size = Int(try POSIXFile.status(of: descriptor, path: path).st_size)
                 var leading = ByteBuffer()
                 if peek > 0 && size > 0 {
                     _ = try POSIXFile.read(descriptor, at: 0, count: min(peek, size), into: &leading, path: path)
@@ -181,10 +177,9 @@ public final class FileBlobStore: BlobStore {
         return try await run { () throws(BlobStoreError) -> ByteBuffer in
             guard let descriptor = try POSIXFile.openForReadingIfPresent(path) else { throw .notFound(key) }
             defer { POSIXFile.close(descriptor) }
-            var status = stat()
-            guard fstat(descriptor, &status) == 0 else { throw .io(operation: "fstat", path: path, errno: errno) }
             // Bounded by the object: a range past its end allocates nothing.
-            let count = max(0, min(range.upperBound, Int64(status.st_size)) - range.lowerBound)
+            let size = Int64(try POSIXFile.status(of: descriptor, path: path).st_size)
+            let count = max(0, min(range.upperBound, size) - range.lowerBound)
             var buffer = ByteBuffer()
             guard count > 0 else { return buffer }
             _ = try POSIXFile.read(descriptor, at: range.lowerBound, count: Int(count), into: &buffer, path: path)
@@ -311,8 +306,7 @@ public final class FileBlobStore: BlobStore {
                 let path = directory + "/" + name
                 guard let descriptor = try POSIXFile.openForReadingIfPresent(path) else { continue }
                 defer { POSIXFile.close(descriptor) }
-                var status = stat()
-                guard fstat(descriptor, &status) == 0 else { throw .io(operation: "fstat", path: path, errno: errno) }
+                let status = try POSIXFile.status(of: descriptor, path: path)
                 // A writer holds an exclusive lock from creation to commit or abort; it is released when its process
                 // dies. Taking it here means nobody is writing.
                 let isAbandoned = try POSIXFile.tryLock(descriptor, exclusive: true, path: path)

@@ -112,6 +112,13 @@ enum POSIXFile {
     }
 
     /// What stat(2) says of a path, nil when it does not exist.
+    /// fstat(2) of an open descriptor; `path` names it in the error.
+    static func status(of descriptor: Int32, path: String) throws(BlobStoreError) -> stat {
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw .io(operation: "fstat", path: path, errno: errno) }
+        return status
+    }
+
     static func status(_ path: String) throws(BlobStoreError) -> stat? {
         var status = stat()
         if stat(path, &status) == 0 { return status }

@@ -50,7 +50,7 @@ extension DICOMWebService {
             batchBytes: Self.batchBytes, batchCount: Self.batchCount)
         let body = ResponseBody { output in
             try await withThrowingTaskGroup(of: (Int, ByteBuffer).self) { group in
-                var pending = PendingWrites(capacity: Self.writeSize)
+                var pending = PendingWrites()
                 var scheduled = 0
                 var sent = 0
                 var ready: [Int: ByteBuffer] = [:]
@@ -431,19 +431,12 @@ struct PendingWrites {
     static let copyLimit = 64 << 10
     private var buffers: [ByteBuffer] = []
     private var gathered = ByteBuffer()
-    private let capacity: Int
     /// The bytes waiting, gathered or not.
     private(set) var byteCount = 0
-
-    /// `capacity`: the size of each buffer that small ones are gathered into.
-    init(capacity: Int) {
-        self.capacity = capacity
-    }
 
     mutating func append(_ buffer: ByteBuffer) {
         byteCount += buffer.readableBytes
         if buffer.readableBytes <= Self.copyLimit {
-            if gathered.capacity == 0 { gathered.reserveCapacity(capacity + Self.copyLimit) }
             gathered.writeImmutableBuffer(buffer)
         } else {
             closeGathered()
