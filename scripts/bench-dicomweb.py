@@ -4,14 +4,14 @@
     bench-dicomweb.py NAME BASE_URL FOLDER [--user U --password P] [--pid SERVER_PID]
 
 Prints one JSON object: STOW-RS instances/s (batches of 20 instances per request, 4 requests in flight), QIDO-RS
-p50/p95 of the common queries (ms), series metadata p50/p95 (ms), WADO-RS study MB/s and single-frame p50/p95 (ms),
-both read by curl; with --pid, the server's CPU time per stored instance, per study retrieval and per frame
-request (user + system, from /proc/PID/stat: a measure of work that the machine's load moves less than latency).
-Keep-alive connections (requests.Session); queries carry no character that needs percent-encoding (Orthanc's QIDO
-does not decode them).
+p50/p95 of the common queries (ms), series metadata p50/p95 (ms), WADO-RS study MB/s and single-frame p50/p95 (ms);
+with --pid, the server's CPU time per stored instance, per study retrieval and per frame request (user + system,
+from /proc/PID/stat: a measure of work that the machine's load moves less than latency).
+Queries and metadata go through python-requests on keep-alive connections; STOW-RS, WADO-RS and frames through
+curl, whose own cost stays small beside the servers' on this 2-core machine (see "curl" below). Queries carry no
+character that needs percent-encoding (Orthanc's QIDO does not decode them).
 """
 import argparse
-import concurrent.futures
 import json
 import os
 import subprocess
@@ -58,19 +58,48 @@ def session():
     return sessions[ident]
 
 
-def stow(batch):
-    boundary = uuid.uuid4().hex
-    body = bytearray()
-    for path in batch:
-        with open(path, "rb") as f:
-            body += f"--{boundary}\r\nContent-Type: application/dicom\r\n\r\n".encode() + f.read() + b"\r\n"
-    body += f"--{boundary}--\r\n".encode()
-    r = session().post(f"{args.base}/studies", data=bytes(body), headers={
-        "Content-Type": f'multipart/related; type="application/dicom"; boundary={boundary}',
-        "Accept": "application/dicom+json"}, timeout=120)
-    if r.status_code not in (200, 202):
-        raise SystemExit(f"{args.name}: STOW-RS answered {r.status_code}: {r.text[:200]}")
-    return len(batch)
+def stow_bodies(paths, per_request, folder):
+    """Writes the multipart/related bodies of STOW-RS requests of `per_request` instances each into `folder`, before
+    anything is timed: [(body path, boundary, instances)]."""
+    os.makedirs(folder, exist_ok=True)
+    bodies = []
+    for start in range(0, len(paths), per_request):
+        boundary = uuid.uuid4().hex
+        body_path = os.path.join(folder, f"{start}.body")
+        with open(body_path, "wb") as body:
+            for path in paths[start:start + per_request]:
+                with open(path, "rb") as f:
+                    body.write(f"--{boundary}\r\nContent-Type: application/dicom\r\n\r\n".encode() + f.read() + b"\r\n")
+            body.write(f"--{boundary}--\r\n".encode())
+        bodies.append((body_path, boundary, len(paths[start:start + per_request])))
+    return bodies
+
+
+def stow(bodies, in_flight=4):
+    """Posts the bodies with `in_flight` curl processes, each sending its share one after the other on one
+    keep-alive connection; returns (instances stored, seconds from the first request to the last answer)."""
+    def command(share):
+        curl = ["curl", "-s"]
+        for number, (body_path, boundary, _) in enumerate(share):
+            if number:
+                curl.append("--next")
+            curl += credentials() + [
+                "-o", "/dev/null", "-w", "%{http_code}\n", "--data-binary", f"@{body_path}",
+                "-H", f'Content-Type: multipart/related; type="application/dicom"; boundary={boundary}',
+                "-H", "Accept: application/dicom+json", f"{args.base}/studies"]
+        return curl
+    shares = [bodies[k::in_flight] for k in range(in_flight)]
+    start = time.perf_counter()
+    processes = [subprocess.Popen(command(share), stdout=subprocess.PIPE, text=True) for share in shares if share]
+    codes = [code for process in processes for code in process.communicate()[0].split()]
+    seconds = time.perf_counter() - start
+    if len(codes) != len(bodies) or any(code not in ("200", "202") for code in codes):
+        raise SystemExit(f"{args.name}: STOW-RS answered {codes}")
+    return sum(count for _, _, count in bodies), seconds
+
+
+def credentials():
+    return ["-u", f"{args.user}:{args.password}"] if args.user else []
 
 
 def timed(fn, repeat):
@@ -91,11 +120,13 @@ def get(url, accept, expect=200):
 
 
 result = {"server": args.name, "instances": len(files)}
-batches = [files[i:i + 20] for i in range(0, len(files), 20)]
-start, cpu = time.perf_counter(), server_cpu_seconds()
-with concurrent.futures.ThreadPoolExecutor(4) as pool:
-    stored = sum(pool.map(stow, batches))
-result["stow_instances_per_s"] = stored / (time.perf_counter() - start)
+bodies_folder = os.path.join(os.path.dirname(os.path.abspath(args.folder)), "stow-bodies", args.name)
+# The first request of the run (connection, authentication) is left out, as for frames below.
+subprocess.run(["curl", "-s", "-o", "/dev/null"] + credentials() + [f"{args.base}/studies?limit=1"], check=True)
+bodies = stow_bodies(files, 20, bodies_folder)
+cpu = server_cpu_seconds()
+stored, seconds = stow(bodies)
+result["stow_instances_per_s"] = stored / seconds
 result["stow_cpu_ms_per_instance"] = (server_cpu_seconds() - cpu) / stored * 1000
 
 first = pydicom.dcmread(files[0], stop_before_pixels=True)
@@ -160,8 +191,7 @@ for number in range(1, args.big_series + 1):
         with open(path, "wb") as f:
             f.write(tiny(big_study, big_series, number))
 big_files = [os.path.join(big_dir, f"{n}.dcm") for n in range(1, args.big_series + 1)]
-with concurrent.futures.ThreadPoolExecutor(4) as pool:
-    list(pool.map(stow, [big_files[i:i + 50] for i in range(0, len(big_files), 50)]))
+stow(stow_bodies(big_files, 50, os.path.join(bodies_folder, "big-series")))
 big_url = f"{args.base}/studies/{big_study}/series/{big_series}/metadata"
 get(big_url, json_type)
 result["big_series_instances"] = len(get(big_url, json_type).json())
@@ -179,8 +209,7 @@ def curl_transfers(url, accept, count):
     """(size, seconds) of `count` GETs of `url` by one curl process over one keep-alive connection, each timed by
     curl itself (from the request's start to the body's last byte)."""
     curl = ["curl", "-s", "-H", f"Accept: {accept}", "-w", "%{http_code} %{size_download} %{time_total}\n"]
-    if args.user:
-        curl += ["-u", f"{args.user}:{args.password}"]
+    curl += credentials()
     lines = subprocess.run(curl + ["-o", "/dev/null", url] * count, check=True, capture_output=True,
                            text=True).stdout.split()
     transfers = [(lines[i], int(lines[i + 1]), float(lines[i + 2])) for i in range(0, len(lines), 3)]
