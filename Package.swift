@@ -115,11 +115,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // The composition root: configuration, the archive's stores, the service group (HTTP; DIMSE later).
+        // glibc's mallopt, which the Glibc module does not export (NuageServer's AllocatorTuning).
+        .target(name: "CAllocatorTuning"),
         .target(
             name: "NuageServer",
             dependencies: [
                 "Archive", "ArchiveSQLite", "ArchivePostgres", "Authentication", "WebService", "DICOMNetworkNIO",
-                "DIMSEService", "ArchiveCompression",
+                "DIMSEService", "ArchiveCompression", "CAllocatorTuning",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -197,9 +197,20 @@ public struct SQLiteIndexStore: IndexStore, SQLProgramRunner {
             try prepared.execute(arguments: arguments)
             return []
         }
-        return try Row.fetchAll(prepared, arguments: arguments).map { row in
-            SQLRow(row.databaseValues.map(SQLValue.init(databaseValue:)))
+        // A cursor's row reads the statement's current values in place, by position: `fetchAll` would first copy
+        // each row, column names included, and `databaseValues` looks each column's name up.
+        let cursor = try Row.fetchCursor(prepared, arguments: arguments)
+        var rows: [SQLRow] = []
+        while let row = try cursor.next() {
+            var values: [SQLValue] = []
+            values.reserveCapacity(row.count)
+            for index in 0..<row.count {
+                let value: DatabaseValue = row[index]
+                values.append(SQLValue(databaseValue: value))
+            }
+            rows.append(SQLRow(values))
         }
+        return rows
     }
 }
 

@@ -26,6 +26,9 @@ public enum NuageServer {
         _ configuration: ServerConfiguration, logger: Logger,
         onHTTPServerRunning: @escaping @Sendable (SocketAddress?) async -> Void = { _ in }
     ) async throws {
+        if !AllocatorTuning.apply() {
+            logger.warning("the allocator's thresholds could not be set: retrievals run with glibc's defaults")
+        }
         try await configuration.storage.withArchive(logger: logger) { archive, directory, _ in
             try await FirstStart.prepare(
                 directory: directory, adminPassword: configuration.adminPassword, cost: configuration.web.passwordCost,

@@ -133,8 +133,8 @@ struct BlobStoreTests {
                 let read = try await fixture.blobs.readFramed(
                     order.map { keys[$0] }, scope: readScope, peek: peek, trailer: ByteBuffer(string: "END"),
                     capacity: 1000
-                ) { position, size, leading in
-                    ByteBuffer(string: "<\(position) \(size) \(Array(leading.readableBytesView))>")
+                ) { position, size, leading, output in
+                    output.writeString("<\(position) \(size) \(Array(leading.readableBytesView))>")
                 }
                 var expected = ByteBuffer()
                 for (position, index) in order.enumerated() {
@@ -176,7 +176,7 @@ struct BlobStoreTests {
             await #expect(throws: BlobStoreError.outOfScope(tenant: "hospital-a")) {
                 _ = try await fixture.blobs.readFramed(
                     [key], scope: clinicScope, peek: 0, trailer: ByteBuffer(), capacity: 0
-                ) { _, _, _ in ByteBuffer() }
+                ) { _, _, _, _ in }
             }
             await #expect(throws: BlobStoreError.outOfScope(tenant: "hospital-a")) {
                 try await fixture.blobs.delete(key, scope: clinicScope)
@@ -219,7 +219,7 @@ struct BlobStoreTests {
             await #expect(throws: BlobStoreError.invalidKey(text)) {
                 _ = try await fixture.blobs.readFramed(
                     [key], scope: scope, peek: 0, trailer: ByteBuffer(), capacity: 0
-                ) { _, _, _ in ByteBuffer() }
+                ) { _, _, _, _ in }
             }
             await #expect(throws: BlobStoreError.invalidKey(text)) { try await fixture.blobs.delete(key, scope: scope) }
             await #expect(throws: BlobStoreError.invalidKey(text)) {

@@ -43,7 +43,8 @@ extension ArchiveService {
     /// - Parameter framingBytes: About how many bytes `framing` adds per instance (reserved with the objects' sizes).
     public func framedContents(
         of instances: [StoredInstance], context: AccessContext, peek: Int, trailer: ByteBuffer, framingBytes: Int,
-        framing: @escaping @Sendable (_ position: Int, _ size: Int64, _ leading: ByteBuffer) -> ByteBuffer
+        framing: @escaping @Sendable (_ position: Int, _ size: Int64, _ leading: ByteBuffer, _ output: inout ByteBuffer)
+            -> Void
     ) async throws -> ByteBuffer {
         let scope = try policy.scope(for: context, action: .read)
         let capacity = instances.reduce(trailer.readableBytes) { $0 + Int($1.object.size) + framingBytes }

@@ -23,14 +23,15 @@ public protocol BlobStore: Sendable {
     /// Several whole objects, in the order of `keys`, read one after another into one buffer in one trip to the
     /// store's I/O, for runs of objects known to be small that are sent one after another (the images of a study).
     ///
-    /// Before each object goes the buffer `framing` returns for it, given its position in `keys`, its size and its
-    /// first `peek` bytes (fewer for a shorter object); after the last object goes `trailer`. So a caller frames
-    /// every object (a multipart part's header, say) without copying the objects. `capacity` is reserved up front
-    /// (the objects' sizes as the caller knows them, and the framing); the buffer grows past it if need be. Throws
-    /// `notFound` for the first key without an object.
+    /// Before each object goes what `framing` writes for it into the buffer, given its position in `keys`, its size
+    /// and its first `peek` bytes (fewer for a shorter object); after the last object goes `trailer`. So a caller
+    /// frames every object (a multipart part's header, say) without copying the objects. `capacity` is reserved up
+    /// front (the objects' sizes as the caller knows them, and the framing); the buffer grows past it if need be.
+    /// Throws `notFound` for the first key without an object.
     func readFramed(
         _ keys: [BlobKey], scope: AccessScope, peek: Int, trailer: ByteBuffer, capacity: Int,
-        framing: @escaping @Sendable (_ position: Int, _ size: Int64, _ leading: ByteBuffer) -> ByteBuffer
+        framing: @escaping @Sendable (_ position: Int, _ size: Int64, _ leading: ByteBuffer, _ output: inout ByteBuffer)
+            -> Void
     ) async throws(BlobStoreError) -> ByteBuffer
 
     /// The bytes of the object in `range` (offsets from its first byte): fewer when the object ends inside the

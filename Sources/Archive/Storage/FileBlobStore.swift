@@ -139,7 +139,8 @@ public final class FileBlobStore: BlobStore {
 
     public func readFramed(
         _ keys: [BlobKey], scope: AccessScope, peek: Int, trailer: ByteBuffer, capacity: Int,
-        framing: @escaping @Sendable (_ position: Int, _ size: Int64, _ leading: ByteBuffer) -> ByteBuffer
+        framing: @escaping @Sendable (_ position: Int, _ size: Int64, _ leading: ByteBuffer, _ output: inout ByteBuffer)
+            -> Void
     ) async throws(BlobStoreError) -> ByteBuffer {
         var located: [String] = []
         located.reserveCapacity(keys.count)
@@ -149,15 +150,16 @@ public final class FileBlobStore: BlobStore {
             // One object open at a time, so that a batch costs one descriptor however many objects it holds.
             var buffer = ByteBuffer()
             buffer.reserveCapacity(capacity)
+            var leading = ByteBuffer()
             for (position, (key, path)) in zip(keys, paths).enumerated() {
                 guard let descriptor = try POSIXFile.openForReadingIfPresent(path) else { throw .notFound(key) }
                 defer { POSIXFile.close(descriptor) }
                 let size = Int(try POSIXFile.status(of: descriptor, path: path).st_size)
-                var leading = ByteBuffer()
+                leading.clear()
                 if peek > 0 && size > 0 {
                     _ = try POSIXFile.read(descriptor, at: 0, count: min(peek, size), into: &leading, path: path)
                 }
-                buffer.writeImmutableBuffer(framing(position, Int64(size), leading))
+                framing(position, Int64(size), leading, &buffer)
                 // Objects are immutable: fewer bytes than fstat measured is a damaged store, never a framing that
                 // lies about its object's length.
                 if size > 0, try POSIXFile.read(descriptor, at: 0, count: size, into: &buffer, path: path) != size {
@@ -350,7 +352,10 @@ public final class FileBlobStore: BlobStore {
     }
 
     private func objectPath(of key: BlobKey, scope: AccessScope) throws(BlobStoreError) -> String {
-        path(try location(of: key, scope: scope).relativePath)
+        // A key that parses is exactly its location's relative path (the grammar has one spelling), so the checked
+        // key is used as it is rather than spelled again.
+        _ = try location(of: key, scope: scope)
+        return path(key.rawValue)
     }
 
     /// Runs blocking work on the I/O threads.

@@ -112,20 +112,25 @@ extension DICOMWebService {
     static func framedParts(
         _ instances: [StoredInstance], writer: MultipartWriter, archive: ArchiveService, access: AccessContext
     ) async throws -> ByteBuffer {
-        let syntaxes = instances.map(\.object.transferSyntaxUID)
+        // One content type per transfer syntax (a batch usually has one), not one string per instance.
+        var contentTypes: [String: String] = [:]
+        let partContentTypes = instances.map { instance in
+            let syntax = instance.object.transferSyntaxUID
+            if let known = contentTypes[syntax] { return known }
+            let contentType = "application/dicom; transfer-syntax=\(syntax)"
+            contentTypes[syntax] = contentType
+            return contentType
+        }
         // A part header is under 200 bytes; the preamble and "DICM", when missing, 132 more.
         return try await archive.framedContents(
             of: instances, context: access, peek: Part10Prefix.inspectedBytes, trailer: writer.partEnd,
             framingBytes: 256
-        ) { position, size, leading in
+        ) { position, size, leading, output in
             let prefix = Part10Prefix.missing(before: leading)
-            var head = position > 0 ? writer.partEnd : ByteBuffer()
-            head.writeImmutableBuffer(
-                writer.partHeader(
-                    contentType: "application/dicom; transfer-syntax=\(syntaxes[position])",
-                    contentLength: Int(size) + prefix.readableBytes))
-            head.writeImmutableBuffer(prefix)
-            return head
+            if position > 0 { output.writeStaticString("\r\n") }
+            writer.writePartHeader(
+                contentType: partContentTypes[position], contentLength: Int(size) + prefix.readableBytes, into: &output)
+            output.writeImmutableBuffer(prefix)
         }
     }
 

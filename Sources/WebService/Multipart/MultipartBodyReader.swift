@@ -150,10 +150,29 @@ struct MultipartWriter: Sendable {
     }
 
     func partHeader(contentType: String, contentLength: Int? = nil, location: String? = nil) -> ByteBuffer {
-        var text = "--\(boundary)\r\nContent-Type: \(contentType)\r\n"
-        if let contentLength { text += "Content-Length: \(contentLength)\r\n" }
-        if let location { text += "Content-Location: \(location)\r\n" }
-        return ByteBuffer(string: text + "\r\n")
+        var header = ByteBuffer()
+        writePartHeader(contentType: contentType, contentLength: contentLength, location: location, into: &header)
+        return header
+    }
+
+    /// Writes a part's header into `output`, piece by piece: no string is built on the way (a study's retrieval
+    /// writes one per instance).
+    func writePartHeader(
+        contentType: String, contentLength: Int? = nil, location: String? = nil, into output: inout ByteBuffer
+    ) {
+        output.writeStaticString("--")
+        output.writeString(boundary)
+        output.writeStaticString("\r\nContent-Type: ")
+        output.writeString(contentType)
+        if let contentLength {
+            output.writeStaticString("\r\nContent-Length: ")
+            output.writeString(String(contentLength))
+        }
+        if let location {
+            output.writeStaticString("\r\nContent-Location: ")
+            output.writeString(location)
+        }
+        output.writeStaticString("\r\n\r\n")
     }
 
     /// CRLF after a part's bytes.
