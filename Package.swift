@@ -52,6 +52,7 @@ let package = Package(
             dependencies: [
                 "Archive",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "DICOMCore", package: "DICOMKit"),
                 .product(name: "Logging", package: "swift-log"),
             ],

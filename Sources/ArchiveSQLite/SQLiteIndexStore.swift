@@ -1,6 +1,7 @@
 public import Archive
 import Foundation
 import GRDB
+import GRDBSQLite
 public import Logging
 
 /// The archive's index in one SQLite file, through GRDB: the embedded default (DESIGN §5).
@@ -197,16 +198,19 @@ public struct SQLiteIndexStore: IndexStore, SQLProgramRunner {
             try prepared.execute(arguments: arguments)
             return []
         }
-        // A cursor's row reads the statement's current values in place, by position: `fetchAll` would first copy
-        // each row, column names included, and `databaseValues` looks each column's name up.
+        // GRDB's cursor steps the statement; each row's values are read from the statement with SQLite's own
+        // accessors. Going through GRDB's rows cost more than the query: `fetchAll` copies every row with its
+        // column names, and each `DatabaseValue` is one more value to make and convert (100 instances of a study,
+        // 16 columns: about 0.35 ms of conversion for 0.25 ms of query).
         let cursor = try Row.fetchCursor(prepared, arguments: arguments)
+        let sqliteStatement = prepared.sqliteStatement
+        let columnCount = CInt(prepared.columnCount)
         var rows: [SQLRow] = []
-        while let row = try cursor.next() {
+        while try cursor.next() != nil {
             var values: [SQLValue] = []
-            values.reserveCapacity(row.count)
-            for index in 0..<row.count {
-                let value: DatabaseValue = row[index]
-                values.append(SQLValue(databaseValue: value))
+            values.reserveCapacity(Int(columnCount))
+            for column in 0..<columnCount {
+                values.append(SQLValue(sqliteStatement, column: column))
             }
             rows.append(SQLRow(values))
         }
@@ -223,13 +227,25 @@ extension SQLValue {
         }
     }
 
-    fileprivate init(databaseValue: DatabaseValue) {
-        switch databaseValue.storage {
-        case .null: self = .null
-        case .int64(let integer): self = .integer(integer)
-        case .double(let double): self = Int64(exactly: double).map(SQLValue.integer) ?? .text(String(double))
-        case .string(let text): self = .text(text)
-        case .blob(let data): self = .text(String(decoding: data, as: UTF8.self))
+    /// The value in `column` of the statement's current row (a statement after a step that returned a row).
+    fileprivate init(_ statement: SQLiteStatement, column: CInt) {
+        switch sqlite3_column_type(statement, column) {
+        case SQLITE_NULL:
+            self = .null
+        case SQLITE_INTEGER:
+            self = .integer(sqlite3_column_int64(statement, column))
+        case SQLITE_FLOAT:
+            let double = sqlite3_column_double(statement, column)
+            self = Int64(exactly: double).map(SQLValue.integer) ?? .text(String(double))
+        default:
+            // TEXT, and BLOB read as its bytes in UTF-8 (the schema stores none). `sqlite3_column_bytes` is asked
+            // after the pointer, as SQLite's documentation requires, so that it counts the bytes pointed to.
+            guard let bytes = sqlite3_column_blob(statement, column) else {
+                self = .text("")
+                return
+            }
+            let count = Int(sqlite3_column_bytes(statement, column))
+            self = .text(String(decoding: UnsafeRawBufferPointer(start: bytes, count: count), as: UTF8.self))
         }
     }
 }
