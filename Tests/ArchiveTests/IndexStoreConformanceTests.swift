@@ -468,6 +468,37 @@ struct IndexStoreConformanceTests {
         }
     }
 
+    @Test("a study's instances come in series number, series UID, instance number, then SOP UID byte order",
+        arguments: Backend.allCases)
+    func ordersInstancesOfAStudyByEveryKey(_ backend: Backend) async throws {
+        try await withIndexStore(backend) { store in
+            /// (series UID, series number, SOP Instance UID, instance number), listed in the order expected.
+            let expected: [(String, Int?, String, Int?)] = [
+                ("1.2.3.1.9", 1, "1.2.3.1.9.5", 2),
+                ("1.2.3.1.9", 1, "1.2.3.1.9.4", 10),
+                // Equal numbers: the SOP Instance UID byte by byte ("10" before "9").
+                ("1.2.3.1.9", 1, "1.2.3.1.9.10", nil),
+                ("1.2.3.1.9", 1, "1.2.3.1.9.9", nil),
+                // Same series number: the series UID decides, byte by byte.
+                ("1.2.3.1.10", 2, "1.2.3.1.10.1", 1),
+                ("1.2.3.1.8", 2, "1.2.3.1.8.1", 1),
+                // A series without a number comes last.
+                ("1.2.3.1.1", nil, "1.2.3.1.1.1", 1),
+            ]
+            let instances = expected.map { seriesUID, seriesNumber, sopUID, instanceNumber in
+                var instance = TestInstance()
+                instance.seriesInstanceUID = seriesUID
+                instance.seriesNumber = seriesNumber
+                instance.sopInstanceUID = sopUID
+                instance.instanceNumber = instanceNumber
+                return instance
+            }
+            try await store.register(instances.reversed())
+            let stored = try await store.instances(.study(studyInstanceUID: "1.2.3.1"), scope: scope(.alpha))
+            #expect(stored.map(\.sopInstanceUID) == expected.map(\.2))
+        }
+    }
+
     // MARK: - Tenant isolation
 
     @Test(arguments: Backend.allCases)

@@ -8,7 +8,8 @@ package enum InstanceSelection {
     /// instances (from the instances up when nil), ending in the join conditions: append ` AND …`.
     ///
     /// Columns: tenant, study UID, series UID, SOP class, SOP instance, blob key, size, SHA-256, transfer syntax,
-    /// received at, version, is current (1), instance id, series id, study id, patient id.
+    /// received at, version, is current (1), instance id, series id, study id, patient id, series number, instance
+    /// number.
     ///
     /// The join order is spelled out because every index begins with the tenant, and SQLite's planner, lacking
     /// statistics, takes `tenant = ?` for a selective test: left to itself it walked every instance of the tenant
@@ -26,7 +27,7 @@ package enum InstanceSelection {
         return """
             SELECT i.tenant, s.study_instance_uid, se.series_instance_uid, i.sop_class_uid, i.sop_instance_uid, \
             i.blob_key, i.size_bytes, i.sha256, i.transfer_syntax_uid, i.received_at, i.version, 1, i.id, se.id, s.id, \
-            p.id FROM \(tables) WHERE se.id = i.series_fk AND se.tenant = i.tenant AND s.id = se.study_fk \
+            p.id, se.series_number, i.instance_number FROM \(tables) WHERE se.id = i.series_fk AND se.tenant = i.tenant AND s.id = se.study_fk \
             AND s.tenant = se.tenant AND p.id = s.patient_fk AND p.tenant = s.tenant
             """
     }
@@ -35,15 +36,9 @@ package enum InstanceSelection {
     package static let supersededVersions = """
         SELECT v.tenant, s.study_instance_uid, se.series_instance_uid, v.sop_class_uid, i.sop_instance_uid, \
         v.blob_key, v.size_bytes, v.sha256, v.transfer_syntax_uid, v.received_at, v.version, 0, i.id, se.id, s.id, \
-        p.id FROM instance_versions v JOIN instances i ON i.id = v.instance_fk \
+        p.id, se.series_number, i.instance_number FROM instance_versions v JOIN instances i ON i.id = v.instance_fk \
         JOIN series se ON se.id = i.series_fk JOIN studies s ON s.id = se.study_fk \
         JOIN patients p ON p.id = s.patient_fk
-        """
-
-    /// Study, series number, series UID, instance number, SOP Instance UID; NULL numbers last in both databases.
-    package static let hierarchicalOrder = """
-         ORDER BY s.study_instance_uid, (se.series_number IS NULL), se.series_number, se.series_instance_uid, \
-        (i.instance_number IS NULL), i.instance_number, i.sop_instance_uid
         """
 
     /// Appends ` AND …` conditions selecting what `selector` names, on the aliases `p`, `s`, `se`, `i`, with the
@@ -97,6 +92,8 @@ package enum InstanceSelection {
         package var seriesID: Int64
         package var studyID: Int64
         package var patientID: Int64
+        package var seriesNumber: Int64?
+        package var instanceNumber: Int64?
 
         package init(_ row: SQLRow) throws(IndexStoreError) {
             instance = StoredInstance(
@@ -110,6 +107,40 @@ package enum InstanceSelection {
             seriesID = try row.integer(13)
             studyID = try row.integer(14)
             patientID = try row.integer(15)
+            seriesNumber = try row.optionalInteger(16)
+            instanceNumber = try row.optionalInteger(17)
+        }
+
+        /// The hierarchical order of `IndexStore.instances`: study UID, series number (none last), series UID,
+        /// instance number (none last), SOP Instance UID; UIDs compared byte by byte.
+        ///
+        /// Sorted here rather than by an ORDER BY: SQLite's sorter carries every selected column, which cost more
+        /// than the rest of the query (a study of 100 instances, in the sqlite3 shell: 0.35 ms with the ORDER BY,
+        /// 0.14 ms without). Byte order is the text columns' collation in both databases.
+        package static func hierarchicallyPrecedes(_ first: Row, _ second: Row) -> Bool {
+            let (a, b) = (first.instance, second.instance)
+            if a.studyInstanceUID != b.studyInstanceUID {
+                return a.studyInstanceUID.utf8.lexicographicallyPrecedes(b.studyInstanceUID.utf8)
+            }
+            if first.seriesNumber != second.seriesNumber {
+                return numberPrecedes(first.seriesNumber, second.seriesNumber)
+            }
+            if a.seriesInstanceUID != b.seriesInstanceUID {
+                return a.seriesInstanceUID.utf8.lexicographicallyPrecedes(b.seriesInstanceUID.utf8)
+            }
+            if first.instanceNumber != second.instanceNumber {
+                return numberPrecedes(first.instanceNumber, second.instanceNumber)
+            }
+            return a.sopInstanceUID.utf8.lexicographicallyPrecedes(b.sopInstanceUID.utf8)
+        }
+
+        /// Numbers ascending, then none.
+        private static func numberPrecedes(_ first: Int64?, _ second: Int64?) -> Bool {
+            switch (first, second) {
+            case (let a?, let b?): a < b
+            case (.some, nil): true
+            case (nil, _): false
+            }
         }
     }
 }
@@ -146,9 +177,9 @@ package enum IndexReadPrograms {
         var builder = SQLBuilder(dialect, InstanceSelection.currentInstances(from: selector) + " AND ")
         builder.appendTenantFilter("i.tenant", scope)
         InstanceSelection.appendConditions(selector, scope: scope, to: &builder)
-        builder.append(InstanceSelection.hierarchicalOrder)
         return SingleStepProgram([builder.statement]) { results in
-            try (results.first ?? []).map { try InstanceSelection.Row($0).instance }
+            try (results.first ?? []).map { try InstanceSelection.Row($0) }
+                .sorted(by: InstanceSelection.Row.hierarchicallyPrecedes).map(\.instance)
         }
     }
 
