@@ -203,6 +203,8 @@ struct BlobStoreTests {
         "default/01/23/0123456789abcdef0123456789abcdef.tmp", "default/tmp/0123456789abcdef0123456789abcdef.tmp",
         "default/01/23/0123\u{0}456789abcdef0123456789abcdef", "./default/01/23/0123456789abcdef0123456789abcdef",
         "default/01/23/0123456789abcdef0123456789abcdef\n", "..\\..\\windows",
+        "other/default/01/23/0123456789abcdef0123456789abcdef", "d\u{E9}fault/01/23/0123456789abcdef0123456789abcdef",
+        "/01/23/0123456789abcdef0123456789abcdef", "default/01/23\u{E9}/0123456789abcdef0123456789abcdef",
     ]
 
     @Test("keys that are not of the store's making are refused", arguments: hostileKeys)

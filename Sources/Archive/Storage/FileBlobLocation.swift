@@ -38,13 +38,25 @@ struct FileBlobLocation: Hashable, Sendable {
     }
 
     /// Parses a key; nil unless it has exactly the shape the store makes.
+    ///
+    /// Read byte by byte from the end (every retrieval checks each key it reads): "/aa/bb/" and the name have fixed
+    /// lengths, so the tenant is what comes before them.
     init?(key: BlobKey) {
-        let parts = key.rawValue.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-        guard parts.count == 4, let tenantText = String(parts[0]), let tenant = TenantID(rawValue: tenantText),
-            let name = String(parts[3]), Self.isValidName(name),
-            parts[1].elementsEqual(name.utf8.prefix(2)), parts[2].elementsEqual(name.utf8.dropFirst(2).prefix(2))
+        let utf8 = key.rawValue.utf8
+        // "<tenant>/" + "aa/bb/" + 32 digits.
+        let suffixLength = 1 + 6 + Self.nameLength
+        guard utf8.count > suffixLength else { return nil }
+        let tenantEnd = utf8.index(utf8.endIndex, offsetBy: -suffixLength)
+        let suffix = Array(utf8[tenantEnd...])
+        let name = suffix[7...]
+        let slash = UInt8(ascii: "/")
+        guard suffix[0] == slash, suffix[3] == slash, suffix[6] == slash,
+            suffix[1] == name[name.startIndex], suffix[2] == name[name.startIndex + 1],
+            suffix[4] == name[name.startIndex + 2], suffix[5] == name[name.startIndex + 3],
+            name.allSatisfy(Self.isLowerHex),
+            let tenant = TenantID(rawValue: String(key.rawValue[..<tenantEnd]))
         else { return nil }
-        self.init(tenant: tenant, name: name)
+        self.init(tenant: tenant, name: String(decoding: name, as: UTF8.self))
     }
 
     /// Whether the text is 32 lower-case hexadecimal digits.
