@@ -139,6 +139,35 @@ struct QueryModelTests {
         #expect(instance.elements.map(\.tag) == [.imageType])
     }
 
+    @Test("level documents encoded for a batch are reused only for the same attributes in the same character set")
+    func levelDocumentsAreReusedWithinABatch() throws {
+        func header(name: [UInt8], characterSet: String, study: String, sop: String) throws -> DataSet {
+            var header = DataSet()
+            try header.setStrings([characterSet], for: .specificCharacterSet, vr: .CS)
+            header.insert(DataElement(tag: .patientName, vr: .PN, bytes: ByteBuffer(bytes: name)))
+            try header.setStrings([study], for: .studyInstanceUID, vr: .UI)
+            try header.setStrings(["CT"], for: .modality, vr: .CS)
+            try header.setStrings([sop], for: .sopInstanceUID, vr: .UI)
+            return header
+        }
+        // "MÜLLER" in Latin-1; the same bytes read as UTF-8 are not valid text, and must not share a document.
+        let latin1Name: [UInt8] = [0x4D, 0xDC, 0x4C, 0x4C, 0x45, 0x52]
+        let headers = [
+            try header(name: latin1Name, characterSet: "ISO_IR 100", study: "1.2.3", sop: "1.2.3.1"),
+            try header(name: latin1Name, characterSet: "ISO_IR 100", study: "1.2.3", sop: "1.2.3.2"),
+            try header(name: latin1Name, characterSet: "ISO_IR 100", study: "1.2.4", sop: "1.2.4.1"),
+            try header(name: latin1Name, characterSet: "ISO_IR 192", study: "1.2.4", sop: "1.2.4.2"),
+        ]
+        var encoded = LevelDocuments.EncodedLevels()
+        let batch = headers.map { LevelDocuments(header: $0, reusing: &encoded) }
+        // Whatever was reused, every header's documents are what it alone would give.
+        #expect(batch == headers.map { LevelDocuments(header: $0) })
+        #expect(batch[0].patient == batch[2].patient)
+        #expect(batch[2].patient != batch[3].patient)
+        #expect(batch[0].study != batch[2].study)
+        #expect(batch[0].instance != batch[1].instance)
+    }
+
     @Test func personNamesFoldForMatching() {
         #expect(PersonNameMatching.caseFolded("Müller^Zoë") == "MÜLLER^ZOË")
         #expect(PersonNameMatching.fuzzyWords("Müller-Lüdenscheidt^Zoë Anne") == " MULLER LUDENSCHEIDT ZOE ANNE")

@@ -42,7 +42,8 @@ extension ArchiveService {
     ///
     /// - Parameter framingBytes: About how many bytes `framing` adds per instance (reserved with the objects' sizes).
     public func framedContents(
-        of instances: [StoredInstance], context: AccessContext, peek: Int, trailer: ByteBuffer, framingBytes: Int,
+        of instances: some Collection<StoredInstance>, context: AccessContext, peek: Int, trailer: ByteBuffer,
+        framingBytes: Int,
         framing: @escaping @Sendable (_ position: Int, _ size: Int64, _ leading: ByteBuffer, _ output: inout ByteBuffer)
             -> Void
     ) async throws -> ByteBuffer {

@@ -17,8 +17,8 @@ extension DICOMWebService {
         guard let selector = try PathUIDs(context).selector else { throw Problem.notFound() }
         let instances = try await archive.instances(selector, context: access)
         guard !instances.isEmpty else { throw Problem.notFound("no such study, series or instance") }
-        let plan = try instances.map { ($0, try transfer.conversion(fromStored: $0.object.transferSyntaxUID)) }
-        return streamInstances(plan, access: access)
+        let conversions = try instances.map { try transfer.conversion(fromStored: $0.object.transferSyntaxUID) }
+        return streamInstances(instances, conversions: conversions, access: access)
     }
 
     /// Stored instances up to this size are read whole, in batches read ahead of the one being sent; larger ones
@@ -40,11 +40,16 @@ extension DICOMWebService {
     /// into one buffer that already holds their parts' headers (`framedParts`): a study of 100 MR images costs a
     /// few trips and a few writes, with no copy of the images. The next batches are read while the current one is
     /// sent, so that the disk and the socket work at the same time.
-    func streamInstances(_ plan: [(StoredInstance, TransferSyntax?)], access: AccessContext) -> Response {
+    ///
+    /// The instances are handed to each batch as a slice of the one array (batches are consecutive): copying them
+    /// would retain and release every string of every instance once more.
+    func streamInstances(
+        _ instances: [StoredInstance], conversions: [TransferSyntax?], access: AccessContext
+    ) -> Response {
         let writer = MultipartWriter()
         let archive = self.archive
         let segments = RetrievalSegments(
-            sizes: plan.map { instance, conversion in
+            sizes: zip(instances, conversions).map { instance, conversion in
                 conversion == nil && instance.object.size <= Self.wholeReadLimit ? instance.object.size : nil
             },
             batchBytes: Self.batchBytes, batchCount: Self.batchCount)
@@ -57,7 +62,7 @@ extension DICOMWebService {
                 for segment in segments.segments {
                     while scheduled < segments.batches.count && scheduled < sent + Self.batchesInFlight {
                         let number = scheduled
-                        let members = segments.batches[number].map { plan[$0].0 }
+                        let members = instances[segments.batches[number]]
                         group.addTask {
                             (number, try await Self.framedParts(members, writer: writer, archive: archive, access: access))
                         }
@@ -69,8 +74,8 @@ extension DICOMWebService {
                         pending.append(ready.removeValue(forKey: number) ?? ByteBuffer())
                         sent += 1
                     case .single(let position):
-                        let (instance, conversion) = plan[position]
-                        if let conversion {
+                        let instance = instances[position]
+                        if let conversion = conversions[position] {
                             let converted = try await Self.converted(
                                 instance, to: conversion, archive: archive, access: access)
                             pending.append(
@@ -110,7 +115,8 @@ extension DICOMWebService {
     /// blob store. A sender may have left out the preamble and "DICM" (pydicom writes data sets that way): the blob
     /// keeps what was received, a PS3.10 file goes out.
     static func framedParts(
-        _ instances: [StoredInstance], writer: MultipartWriter, archive: ArchiveService, access: AccessContext
+        _ instances: ArraySlice<StoredInstance>, writer: MultipartWriter, archive: ArchiveService,
+        access: AccessContext
     ) async throws -> ByteBuffer {
         // One content type per transfer syntax (a batch usually has one), not one string per instance.
         var contentTypes: [String: String] = [:]
@@ -390,40 +396,39 @@ extension DataSet {
 
 /// How a retrieval's instances are sent, in order: runs of small stored instances as batches (one framed read of
 /// the blob store each), the others one at a time (converted, or streamed a chunk at a time).
-struct RetrievalSegments {
-    enum Segment: Hashable {
+package struct RetrievalSegments {
+    package enum Segment: Hashable {
         /// A batch, by its number in `batches`.
         case batch(Int)
-        /// One instance, by its plan position.
+        /// One instance, by its position.
         case single(Int)
     }
 
-    private(set) var segments: [Segment] = []
-    /// The plan positions of each batch's instances: consecutive, ascending.
-    private(set) var batches: [[Int]] = []
+    package private(set) var segments: [Segment] = []
+    /// The positions of each batch's instances.
+    package private(set) var batches: [Range<Int>] = []
 
-    /// `sizes` holds, for each plan position, the size of an instance read whole, or nil for one that is not. A
+    /// `sizes` holds, for each position, the size of an instance read whole, or nil for one that is not. A
     /// batch closes at `batchBytes` or `batchCount`, and where an instance that is not read whole comes between.
-    init(sizes: [Int64?], batchBytes: Int64, batchCount: Int) {
-        var current: [Int] = []
+    package init(sizes: [Int64?], batchBytes: Int64, batchCount: Int) {
+        // The batch being filled holds the positions `start..<position` (none when they are equal).
+        var start = 0
         var currentBytes: Int64 = 0
         for (position, size) in sizes.enumerated() {
-            if let size {
-                current.append(position)
-                currentBytes += size
-            }
-            let closes = size == nil || currentBytes >= batchBytes || current.count >= batchCount
-            if closes && !current.isEmpty {
+            if let size { currentBytes += size }
+            let end = size == nil ? position : position + 1
+            let closes = size == nil || currentBytes >= batchBytes || end - start >= batchCount
+            if closes && end > start {
                 segments.append(.batch(batches.count))
-                batches.append(current)
-                current = []
+                batches.append(start..<end)
                 currentBytes = 0
             }
+            if closes { start = position + 1 }
             if size == nil { segments.append(.single(position)) }
         }
-        if !current.isEmpty {
+        if sizes.count > start {
             segments.append(.batch(batches.count))
-            batches.append(current)
+            batches.append(start..<sizes.count)
         }
     }
 }

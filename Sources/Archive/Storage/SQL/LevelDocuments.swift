@@ -19,6 +19,15 @@ package struct LevelDocuments: Hashable, Sendable {
     package var instance: String
 
     package init(header: DataSet) {
+        var encoded = EncodedLevels()
+        self.init(header: header, reusing: &encoded)
+    }
+
+    /// The documents of `header`, taking the patient, study and series documents from `encoded` when an earlier
+    /// header of the same batch had the same attributes at that level (and the same character set), and adding the
+    /// new ones to it. The instances of a series, registered together, share those three levels: encoding them once
+    /// saves most of the JSON encoding of a batch (7% of a STOW-RS request's CPU was level documents).
+    package init(header: DataSet, reusing encoded: inout EncodedLevels) {
         var levels: [QueryLevel: DataSet] = [:]
         for level in QueryLevel.allCases {
             var dataSet = DataSet()
@@ -30,10 +39,32 @@ package struct LevelDocuments: Hashable, Sendable {
             if level == .instance && !Self.isKeptAtInstanceLevel(element) { continue }
             levels[level]?.insert(element)
         }
-        patient = Self.json(levels[.patient] ?? DataSet())
-        study = Self.json(levels[.study] ?? DataSet())
-        series = Self.json(levels[.series] ?? DataSet())
+        patient = encoded.json(.patient, levels[.patient] ?? DataSet())
+        study = encoded.json(.study, levels[.study] ?? DataSet())
+        series = encoded.json(.series, levels[.series] ?? DataSet())
         instance = Self.json(levels[.instance] ?? DataSet())
+    }
+
+    /// Documents already encoded, by level and content (see `init(header:reusing:)`).
+    package struct EncodedLevels {
+        private struct Key: Hashable {
+            let level: QueryLevel
+            let dataSet: DataSet
+            /// Not part of a data set's equality, and the JSON depends on it.
+            let characterSet: SpecificCharacterSet?
+        }
+
+        private var documents: [Key: String] = [:]
+
+        package init() {}
+
+        fileprivate mutating func json(_ level: QueryLevel, _ dataSet: DataSet) -> String {
+            let key = Key(level: level, dataSet: dataSet, characterSet: dataSet.inheritedCharacterSet)
+            if let known = documents[key] { return known }
+            let json = LevelDocuments.json(dataSet)
+            documents[key] = json
+            return json
+        }
     }
 
     private static func isKept(_ element: DataElement) -> Bool {

@@ -47,9 +47,10 @@ package struct RegistrationProgram: SQLProgram {
         try scope.require(.write)
         var items: [PreparedRegistration] = []
         items.reserveCapacity(registrations.count)
+        var encoded = LevelDocuments.EncodedLevels()
         for registration in registrations {
             try scope.requireCovers(registration.tenant)
-            items.append(try PreparedRegistration(registration))
+            items.append(try PreparedRegistration(registration, encoded: &encoded))
         }
         self.items = items
         self.duplicates = duplicates
@@ -439,7 +440,7 @@ struct PreparedRegistration: Sendable {
     var seriesInstanceUID: String { registration.attributes.series.seriesInstanceUID }
     var studyInstanceUID: String { registration.attributes.study.studyInstanceUID }
 
-    init(_ registration: InstanceRegistration) throws(IndexStoreError) {
+    init(_ registration: InstanceRegistration, encoded: inout LevelDocuments.EncodedLevels) throws(IndexStoreError) {
         let attributes = registration.attributes
         for (name, value) in [
             ("StudyInstanceUID", attributes.study.studyInstanceUID),
@@ -456,7 +457,7 @@ struct PreparedRegistration: Sendable {
             throw IndexStoreError(.invalidRegistration, "the object size is negative")
         }
         self.registration = registration
-        self.documents = LevelDocuments(header: registration.header)
+        self.documents = LevelDocuments(header: registration.header, reusing: &encoded)
         self.patientKey = PatientKey(
             patientID: attributes.patient.patientID, issuer: attributes.patient.issuerOfPatientID ?? "")
     }
