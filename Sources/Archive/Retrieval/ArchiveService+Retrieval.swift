@@ -42,16 +42,23 @@ extension ArchiveService {
     ///
     /// - Parameter framingBytes: About how many bytes `framing` adds per instance (reserved with the objects' sizes).
     public func framedContents(
-        of instances: some Collection<StoredInstance>, context: AccessContext, peek: Int, trailer: ByteBuffer,
+        of instances: ArraySlice<StoredInstance>, context: AccessContext, peek: Int, trailer: ByteBuffer,
         framingBytes: Int,
         framing: @escaping @Sendable (_ position: Int, _ size: Int64, _ leading: ByteBuffer, _ output: inout ByteBuffer)
             -> Void
     ) async throws -> ByteBuffer {
         let scope = try policy.scope(for: context, action: .read)
-        let capacity = instances.reduce(trailer.readableBytes) { $0 + Int($1.object.size) + framingBytes }
+        // A concrete slice, read in place: through a generic collection from another module, each element was
+        // copied (every string retained and released) once for the sum and once for the keys.
+        var capacity = trailer.readableBytes
+        var keys: [BlobKey] = []
+        keys.reserveCapacity(instances.count)
+        for index in instances.indices {
+            capacity += Int(instances[index].object.size) + framingBytes
+            keys.append(instances[index].object.blobKey)
+        }
         return try await blobs.readFramed(
-            instances.map(\.object.blobKey), scope: scope, peek: peek, trailer: trailer, capacity: capacity,
-            framing: framing)
+            keys, scope: scope, peek: peek, trailer: trailer, capacity: capacity, framing: framing)
     }
 
     /// The bytes `range` of a stored instance (offsets from the first byte of the object as received): fewer when

@@ -49,8 +49,9 @@ extension DICOMWebService {
         let writer = MultipartWriter()
         let archive = self.archive
         let segments = RetrievalSegments(
-            sizes: zip(instances, conversions).map { instance, conversion in
-                conversion == nil && instance.object.size <= Self.wholeReadLimit ? instance.object.size : nil
+            sizes: instances.indices.map { position in
+                let size = instances[position].object.size
+                return conversions[position] == nil && size <= Self.wholeReadLimit ? size : nil
             },
             batchBytes: Self.batchBytes, batchCount: Self.batchCount)
         let body = ResponseBody { output in
