@@ -27,8 +27,9 @@ package enum InstanceSelection {
         return """
             SELECT i.tenant, s.study_instance_uid, se.series_instance_uid, i.sop_class_uid, i.sop_instance_uid, \
             i.blob_key, i.size_bytes, i.sha256, i.transfer_syntax_uid, i.received_at, i.version, 1, i.id, se.id, s.id, \
-            p.id, se.series_number, i.instance_number FROM \(tables) WHERE se.id = i.series_fk AND se.tenant = i.tenant AND s.id = se.study_fk \
-            AND s.tenant = se.tenant AND p.id = s.patient_fk AND p.tenant = s.tenant
+            p.id, se.series_number, i.instance_number FROM \(tables) WHERE se.id = i.series_fk \
+            AND se.tenant = i.tenant AND s.id = se.study_fk AND s.tenant = se.tenant AND p.id = s.patient_fk \
+            AND p.tenant = s.tenant
             """
     }
 
