@@ -57,6 +57,10 @@ struct CompressionAtRestTests {
             #expect(try await archive.verify(context: Self.context).isClean)
             let later = Date().addingTimeInterval(60)
             #expect(try await archive.deleteRetiredBlobs(context: Self.context, grace: .seconds(120), now: later) == 0)
+            // As after a crash between deleting an original and forgetting it: the object is already gone, and the
+            // record is forgotten all the same.
+            let writeScope = try archive.policy.scope(for: Self.context, action: .write)
+            #expect(try await archive.blobs.delete(retired.object.blobKey, scope: writeScope))
             #expect(try await archive.deleteRetiredBlobs(context: Self.context, grace: .seconds(30), now: later) == 2)
             #expect(try await archive.deleteRetiredBlobs(context: Self.context, grace: .zero, now: later) == 0)
             await #expect(throws: BlobStoreError.notFound(retired.object.blobKey)) {

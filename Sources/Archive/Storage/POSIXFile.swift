@@ -111,7 +111,6 @@ enum POSIXFile {
         throw .io(operation: "unlink", path: path, errno: errno)
     }
 
-    /// What stat(2) says of a path, nil when it does not exist.
     /// fstat(2) of an open descriptor; `path` names it in the error.
     static func status(of descriptor: Int32, path: String) throws(BlobStoreError) -> stat {
         var status = stat()
@@ -119,6 +118,7 @@ enum POSIXFile {
         return status
     }
 
+    /// What stat(2) says of a path, nil when it does not exist.
     static func status(_ path: String) throws(BlobStoreError) -> stat? {
         var status = stat()
         if stat(path, &status) == 0 { return status }

@@ -30,9 +30,8 @@ extension DICOMWebService {
     /// `ArchiveService.ingest` as they arrive. Parts up to `storeBufferedPartBytes` are read whole and stored
     /// concurrently, up to `storeConcurrency` of them and `storeBufferedBytes` in all (their fsyncs and index
     /// commits overlap: the more at once, the fewer rounds of waiting on the disk); larger parts stream into
-    /// ingest. With a
-    /// study in the path, each part's header is read first and an instance of another study is refused (A900)
-    /// before anything is stored. The response lists the stored instances (ReferencedSOPSequence, with their
+    /// ingest. With a study in the path, each part's header is read first and an instance of another study is
+    /// refused (A900) before anything is stored. The response lists the stored instances (ReferencedSOPSequence, with their
     /// RetrieveURL and warnings) and the failed parts (FailedSOPSequence with a FailureReason), in the order of the
     /// parts: 200 when all were stored, 202 when some were, 409 when none was; 415 for a body that is not
     /// multipart/related application/dicom; 413 for a body over `maximumStoreBodyBytes`.
@@ -63,7 +62,7 @@ extension DICOMWebService {
         let bufferedBytes = configuration.storeBufferedBytes
         let outcomes = try await withThrowingTaskGroup(of: (Int, PartOutcome).self) { group in
             var outcomes: [(Int, PartOutcome)] = []
-            /// The sizes of the whole parts being stored, by position.
+            // The sizes of the whole parts being stored, by position.
             var running: [Int: Int] = [:]
             var runningBytes = 0
             var index = -1
