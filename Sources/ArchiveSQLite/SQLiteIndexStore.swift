@@ -206,13 +206,18 @@ public struct SQLiteIndexStore: IndexStore, SQLProgramRunner {
         let sqliteStatement = prepared.sqliteStatement
         let columnCount = CInt(prepared.columnCount)
         var rows: [SQLRow] = []
+        // A text equal to the one in the same column of the row before is shared, not made again: the rows of a
+        // study repeat its tenant, study and series UIDs, SOP class and transfer syntax.
+        var previous: [SQLValue] = []
         while try cursor.next() != nil {
             var values: [SQLValue] = []
             values.reserveCapacity(Int(columnCount))
             for column in 0..<columnCount {
-                values.append(SQLValue(sqliteStatement, column: column))
+                let earlier = previous.isEmpty ? SQLValue.null : previous[Int(column)]
+                values.append(SQLValue(sqliteStatement, column: column, sharing: earlier))
             }
             rows.append(SQLRow(values))
+            previous = values
         }
         return rows
     }
@@ -236,8 +241,9 @@ extension SQLValue {
         }
     }
 
-    /// The value in `column` of the statement's current row (a statement after a step that returned a row).
-    fileprivate init(_ statement: SQLiteStatement, column: CInt) {
+    /// The value in `column` of the statement's current row (a statement after a step that returned a row); `earlier`
+    /// itself when it is the same text.
+    fileprivate init(_ statement: SQLiteStatement, column: CInt, sharing earlier: SQLValue) {
         switch sqlite3_column_type(statement, column) {
         case SQLITE_NULL:
             self = .null
@@ -253,8 +259,14 @@ extension SQLValue {
                 self = .text("")
                 return
             }
-            let count = Int(sqlite3_column_bytes(statement, column))
-            self = .text(String(decoding: UnsafeRawBufferPointer(start: bytes, count: count), as: UTF8.self))
+            let text = UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(statement, column)))
+            if case .text(let earlierText) = earlier,
+                earlierText.utf8.withContiguousStorageIfAvailable({ $0.elementsEqual(text) }) == true
+            {
+                self = earlier
+            } else {
+                self = .text(String(decoding: text, as: UTF8.self))
+            }
         }
     }
 }

@@ -135,6 +135,12 @@ package enum InstanceSelection {
             return a.sopInstanceUID.utf8.lexicographicallyPrecedes(b.sopInstanceUID.utf8)
         }
 
+        /// The rows' instances in the order of `hierarchicallyPrecedes`. Positions are sorted rather than rows:
+        /// moving a row retains and releases each of its strings.
+        package static func inHierarchicalOrder(_ rows: [Row]) -> [StoredInstance] {
+            rows.indices.sorted { hierarchicallyPrecedes(rows[$0], rows[$1]) }.map { rows[$0].instance }
+        }
+
         /// Numbers ascending, then none.
         private static func numberPrecedes(_ first: Int64?, _ second: Int64?) -> Bool {
             switch (first, second) {
@@ -179,8 +185,7 @@ package enum IndexReadPrograms {
         builder.appendTenantFilter("i.tenant", scope)
         InstanceSelection.appendConditions(selector, scope: scope, to: &builder)
         return SingleStepProgram([builder.statement]) { results in
-            try (results.first ?? []).map { try InstanceSelection.Row($0) }
-                .sorted(by: InstanceSelection.Row.hierarchicallyPrecedes).map(\.instance)
+            InstanceSelection.Row.inHierarchicalOrder(try (results.first ?? []).map { try InstanceSelection.Row($0) })
         }
     }
 
