@@ -260,8 +260,10 @@ extension SQLValue {
                 return
             }
             let text = UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(statement, column)))
-            if case .text(let earlierText) = earlier,
-                earlierText.utf8.withContiguousStorageIfAvailable({ $0.elementsEqual(text) }) == true
+            if case .text(let earlierText) = earlier, earlierText.utf8.count == text.count,
+                earlierText.utf8.withContiguousStorageIfAvailable({ earlierBytes in
+                    earlierBytes.baseAddress.map { memcmp($0, bytes, text.count) == 0 } ?? text.isEmpty
+                }) == true
             {
                 self = earlier
             } else {
