@@ -17,7 +17,10 @@ extension DICOMWebService {
         guard let selector = try PathUIDs(context).selector else { throw Problem.notFound() }
         let instances = try await archive.instances(selector, context: access)
         guard !instances.isEmpty else { throw Problem.notFound("no such study, series or instance") }
-        let conversions = try instances.map { try transfer.conversion(fromStored: $0.object.transferSyntaxUID) }
+        // By position: `map` would hand the closure a copy of each instance (every string retained and released).
+        let conversions = try instances.indices.map {
+            try transfer.conversion(fromStored: instances[$0].object.transferSyntaxUID)
+        }
         return streamInstances(instances, conversions: conversions, access: access)
     }
 
@@ -121,8 +124,8 @@ extension DICOMWebService {
     ) async throws -> ByteBuffer {
         // One content type per transfer syntax (a batch usually has one), not one string per instance.
         var contentTypes: [String: String] = [:]
-        let partContentTypes = instances.map { instance in
-            let syntax = instance.object.transferSyntaxUID
+        let partContentTypes = instances.indices.map { position in
+            let syntax = instances[position].object.transferSyntaxUID
             if let known = contentTypes[syntax] { return known }
             let contentType = "application/dicom; transfer-syntax=\(syntax)"
             contentTypes[syntax] = contentType
