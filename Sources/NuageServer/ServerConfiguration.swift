@@ -105,6 +105,10 @@ public struct ServerConfiguration: Sendable {
         guard maximumStoreBodyBytes > 0 else {
             throw ConfigurationError(key: "dicomweb.maxStoreBodyBytes", reason: "positive")
         }
+        let maximumConversionBytes = config.int(forKey: "dicomweb.maxConversionBytes", default: 64 << 20)
+        guard maximumConversionBytes >= 0 else {
+            throw ConfigurationError(key: "dicomweb.maxConversionBytes", reason: "0 or more")
+        }
         let storeConcurrency = config.int(forKey: "dicomweb.storeConcurrency", default: 32)
         guard (1...256).contains(storeConcurrency) else {
             throw ConfigurationError(key: "dicomweb.storeConcurrency", reason: "1 to 256")
@@ -116,7 +120,7 @@ public struct ServerConfiguration: Sendable {
         web = WebServiceConfiguration(
             dicomWeb: DICOMWebConfiguration(
                 root: root, maximumSearchResults: maximumResults, maximumStoreBodyBytes: Int64(maximumStoreBodyBytes),
-                storeConcurrency: storeConcurrency),
+                storeConcurrency: storeConcurrency, maximumConversionBytes: Int64(maximumConversionBytes)),
             corsOrigins: config.stringArray(forKey: "http.corsOrigins", default: []),
             passwordCost: PasswordHasher.Cost(logRounds: logRounds))
         cachesMetadata = config.bool(forKey: "dicomweb.metadataCache", default: true)

@@ -106,6 +106,14 @@ struct DICOMWebTests {
             prefixed.writeString("DICM")
             prefixed.writeImmutableBuffer(bare)
             #expect(Set(parts.map(\.bytes)) == Set(whole + [prefixed]))
+            // WADO-URI streams the stored object, with the same prefix and a Content-Length that counts it.
+            let single = try await client.execute(
+                uri: "/wado?requestType=WADO&studyUID=\(Self.study)&seriesUID=\(Self.series)&objectUID=2.25.100.4.1"
+                    + "&contentType=application/dicom",
+                method: .get, headers: fixture.headers())
+            #expect(single.status == .ok)
+            #expect(single.body == prefixed)
+            #expect(single.headers[.contentLength] == String(prefixed.readableBytes))
         }
     }
 
@@ -133,6 +141,33 @@ struct DICOMWebTests {
             #expect(rle.status == .ok)
             #expect(String(buffer: rle.body).contains("transfer-syntax=1.2.840.10008.1.2.5\r\n"))
             #expect(try Self.parts(rle).first.map { String(buffer: $0).contains("1.2.840.10008.1.2.5") } == true)
+        }
+    }
+
+    /// A conversion holds the instance whole in memory: over the limit, an instance goes as stored when no syntax
+    /// was named, and a named syntax is refused.
+    @Test func instancesOverTheConversionLimitAreServedAsStored() async throws {
+        let implicit = try SyntheticInstance.make(
+            study: Self.study, series: Self.series, sop: "2.25.100.1.9", syntax: .implicitVRLittleEndian)
+        let limit = Int64(implicit.readableBytes - 1)
+        try await WebFixture.withApp(dicomWeb: DICOMWebConfiguration(maximumConversionBytes: limit)) { client, fixture in
+            #expect(try await fixture.stow(client, [implicit]) == .ok)
+            let path = "/dicomweb/studies/\(Self.study)/series/\(Self.series)/instances/2.25.100.1.9"
+            let preferred = try await client.execute(uri: path, method: .get, headers: fixture.headers())
+            #expect(preferred.status == .ok)
+            #expect(String(buffer: preferred.body).contains("transfer-syntax=1.2.840.10008.1.2\r\n"))
+            #expect(try Self.parts(preferred) == [implicit])
+            let named = try await client.execute(
+                uri: path, method: .get,
+                headers: fixture.headers(
+                    nil, [.accept: "multipart/related; type=\"application/dicom\"; transfer-syntax=1.2.840.10008.1.2.1"]))
+            #expect(named.status == .notAcceptable)
+            #expect(String(buffer: named.body).contains("served as stored only"))
+            let uri = try await client.execute(
+                uri: "/wado?requestType=WADO&studyUID=\(Self.study)&seriesUID=\(Self.series)&objectUID=2.25.100.1.9"
+                    + "&contentType=application/dicom&transferSyntax=1.2.840.10008.1.2.1",
+                method: .get, headers: fixture.headers())
+            #expect(uri.status == .notAcceptable)
         }
     }
 

@@ -19,7 +19,9 @@ extension DICOMWebService {
         guard !instances.isEmpty else { throw Problem.notFound("no such study, series or instance") }
         // By position: `map` would hand the closure a copy of each instance (every string retained and released).
         let conversions = try instances.indices.map {
-            try transfer.conversion(fromStored: instances[$0].object.transferSyntaxUID)
+            try transfer.conversion(
+                fromStored: instances[$0].object.transferSyntaxUID, storedSize: instances[$0].object.size,
+                conversionLimit: configuration.maximumConversionBytes)
         }
         return streamInstances(instances, conversions: conversions, access: access)
     }
@@ -191,7 +193,8 @@ extension DICOMWebService {
         return Response(status: .ok, headers: [.contentType: "application/dicom+json"], body: .init(byteBuffer: body))
     }
 
-    /// The DICOM JSON objects of instances, comma-separated (no brackets), read from their blobs up to Pixel Data.
+    /// The DICOM JSON objects of instances, comma-separated (no brackets), read from their blobs up to Pixel Data
+    /// (whatever the instance's size, what is read is its header).
     func instanceMetadata(_ instances: [StoredInstance], service: String, access: AccessContext) async throws
         -> ByteBuffer
     {
@@ -200,8 +203,10 @@ extension DICOMWebService {
             let url = Self.url(
                 service: service, study: instance.studyInstanceUID, series: instance.seriesInstanceUID,
                 instance: instance.sopInstanceUID)
-            let bytes = try await archive.content(of: instance, context: access)
-            let file = try DICOMFile(bytes: bytes, options: DICOMReadOptions(stopsBeforePixelData: true))
+            // The header alone, by ranged reads: an instance may be a 2 GB multi-frame.
+            let file = try await StoredHeader.read(
+                size: instance.object.size, rangeReader(instance, access: access), keepsLongValues: true
+            ).file
             var dataSet = file.dataSet
             if file.stoppedBeforePixelData {
                 let vr: VR = file.transferSyntax.isEncapsulated || (dataSet.bitsAllocated ?? 16) <= 8 ? .OB : .OW
@@ -364,15 +369,28 @@ extension DICOMWebService {
         guard let instance = try await archive.instances(selector, context: access).first else {
             throw Problem.notFound("no such instance")
         }
-        var bytes: ByteBuffer
-        if let conversion = try transfer.conversion(fromStored: instance.object.transferSyntaxUID) {
-            bytes = try await Self.converted(instance, to: conversion, archive: archive, access: access)
-        } else {
-            let stored = try await archive.content(of: instance, context: access)
-            bytes = Part10Prefix.missing(before: stored)
-            bytes.writeImmutableBuffer(stored)
+        if let conversion = try transfer.conversion(
+            fromStored: instance.object.transferSyntaxUID, storedSize: instance.object.size,
+            conversionLimit: configuration.maximumConversionBytes)
+        {
+            let converted = try await Self.converted(instance, to: conversion, archive: archive, access: access)
+            return Response(
+                status: .ok, headers: [.contentType: "application/dicom"], body: .init(byteBuffer: converted))
         }
-        return Response(status: .ok, headers: [.contentType: "application/dicom"], body: .init(byteBuffer: bytes))
+        // As stored, streamed a chunk at a time (an instance may be a 2 GB multi-frame), after the preamble and
+        // "DICM" when the sender left them out: the first bytes are read ahead to know the length.
+        let leading = try await archive.content(
+            of: instance, range: 0..<Int64(Part10Prefix.inspectedBytes), context: access)
+        let prefix = Part10Prefix.missing(before: leading)
+        let archive = self.archive
+        let body = ResponseBody(contentLength: prefix.readableBytes + Int(instance.object.size)) { output in
+            if prefix.readableBytes > 0 { try await output.write(prefix) }
+            try await archive.withContent(of: instance, context: access) { chunks in
+                for try await chunk in chunks { try await output.write(chunk) }
+            }
+            try await output.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "application/dicom"], body: body)
     }
 }
 

@@ -22,11 +22,14 @@ public struct DICOMWebConfiguration: Sendable {
     /// The most bytes of whole parts one STOW-RS request holds while they are stored (a part is always let in when
     /// none is running): many small images at once, a few large ones.
     public var storeBufferedBytes: Int
+    /// The largest stored instance that WADO-RS and WADO-URI convert to another transfer syntax (a conversion holds
+    /// the instance whole in memory, decoded); larger ones are served as stored.
+    public var maximumConversionBytes: Int64
 
     public init(
         root: String = "/dicomweb", maximumSearchResults: Int = 10_000, bulkDataThreshold: Int = 1024,
         maximumStoreBodyBytes: Int64 = 4 << 30, storeConcurrency: Int = 32, storeBufferedPartBytes: Int = 4 << 20,
-        storeBufferedBytes: Int = 32 << 20
+        storeBufferedBytes: Int = 32 << 20, maximumConversionBytes: Int64 = 64 << 20
     ) {
         self.root = root
         self.maximumSearchResults = maximumSearchResults
@@ -35,6 +38,7 @@ public struct DICOMWebConfiguration: Sendable {
         self.storeConcurrency = max(1, storeConcurrency)
         self.storeBufferedPartBytes = max(64 << 10, storeBufferedPartBytes)
         self.storeBufferedBytes = max(self.storeBufferedPartBytes, storeBufferedBytes)
+        self.maximumConversionBytes = maximumConversionBytes
     }
 }
 

@@ -38,14 +38,19 @@ enum DICOMTransferRequest: Hashable, Sendable {
         throw Problem.notAcceptable("only multipart/related; type=\"application/dicom\" is served here, with a known transfer-syntax")
     }
 
-    /// What to send for an instance stored in `stored`: nil for the stored bytes, a syntax to convert to, or 406.
-    func conversion(fromStored storedUID: String) throws -> TransferSyntax? {
+    /// What to send for an instance stored in `storedUID`, `storedSize` bytes: nil for the stored bytes, a syntax to
+    /// convert to, or 406. A conversion holds the instance whole in memory, decoded (several times its stored size
+    /// when it is compressed): an instance over `conversionLimit` bytes goes as stored when no syntax was named, and
+    /// is refused (406) when one was.
+    func conversion(fromStored storedUID: String, storedSize: Int64, conversionLimit: Int64) throws
+        -> TransferSyntax?
+    {
         let stored = TransferSyntax(uid: UID(storedUID))
         switch self {
         case .asStored:
             return nil
         case .preferred:
-            guard let stored, stored != .explicitVRLittleEndian,
+            guard let stored, stored != .explicitVRLittleEndian, storedSize <= conversionLimit,
                 Transcoder.canTranscode(from: stored, to: .explicitVRLittleEndian)
             else { return nil }
             return .explicitVRLittleEndian
@@ -54,6 +59,11 @@ enum DICOMTransferRequest: Hashable, Sendable {
             guard let stored, Transcoder.canTranscode(from: stored, to: wanted) else {
                 throw Problem.notAcceptable(
                     "the instance is stored as \(storedUID) and cannot be converted to \(wanted.uid.rawValue)")
+            }
+            guard storedSize <= conversionLimit else {
+                throw Problem.notAcceptable(
+                    "the instance is stored as \(storedUID) in \(storedSize) bytes; instances over \(conversionLimit) "
+                        + "bytes are served as stored only (transfer-syntax=*)")
             }
             return wanted
         }
