@@ -171,6 +171,26 @@ struct DICOMWebTests {
         }
     }
 
+    /// Over 4 MiB an instance's metadata comes from its header, read in ranges: the same attributes, Pixel Data as a
+    /// BulkDataURI.
+    @Test func metadataOfALargeMultiFrameComesFromItsHeader() async throws {
+        let large = try SyntheticInstance.make(
+            study: Self.study, series: Self.series, sop: "2.25.100.7.1", frames: 140_000)
+        #expect(Int64(large.readableBytes) > DICOMWebService.metadataWholeReadLimit)
+        try await WebFixture.withApp { client, fixture in
+            #expect(try await fixture.stow(client, [large]) == .ok)
+            let response = try await client.execute(
+                uri: "/dicomweb/studies/\(Self.study)/series/\(Self.series)/instances/2.25.100.7.1/metadata",
+                method: .get, headers: fixture.headers())
+            #expect(response.status == .ok)
+            let object = try #require(try jsonArray(response).first)
+            #expect((object["00100020"] as? [String: Any])?["Value"] as? [String] == ["P1"])
+            #expect((object["00280008"] as? [String: Any])?["Value"] as? [Int] == [140_000])
+            let pixel = object["7FE00010"] as? [String: Any]
+            #expect((pixel?["BulkDataURI"] as? String)?.hasSuffix("/instances/2.25.100.7.1/frames/1") == true)
+        }
+    }
+
     @Test func metadataIsCachedAndFollowsChanges() async throws {
         try await WebFixture.withApp { client, fixture in
             try await fixture.stow(client, try Self.instances(count: 2))

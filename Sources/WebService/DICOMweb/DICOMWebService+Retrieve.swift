@@ -193,8 +193,25 @@ extension DICOMWebService {
         return Response(status: .ok, headers: [.contentType: "application/dicom+json"], body: .init(byteBuffer: body))
     }
 
-    /// The DICOM JSON objects of instances, comma-separated (no brackets), read from their blobs up to Pixel Data
-    /// (whatever the instance's size, what is read is its header).
+    /// Instances up to this size are read whole for their metadata (one read); larger ones by their header.
+    package static let metadataWholeReadLimit: Int64 = 4 << 20
+
+    /// An instance's data set up to Pixel Data, for its metadata. An instance over `metadataWholeReadLimit` is read
+    /// by its header alone, in ranges (a 2 GB multi-frame costs its header); one whose header cannot be read that
+    /// way (over 64 MiB of values before Pixel Data, a large encapsulated document say) is read whole, as smaller
+    /// instances are.
+    func metadataSource(_ instance: StoredInstance, access: AccessContext) async throws -> DICOMFile {
+        if instance.object.size > Self.metadataWholeReadLimit,
+            let header = try? await StoredHeader.read(
+                size: instance.object.size, rangeReader(instance, access: access), keepsLongValues: true)
+        {
+            return header.file
+        }
+        let bytes = try await archive.content(of: instance, context: access)
+        return try DICOMFile(bytes: bytes, options: DICOMReadOptions(stopsBeforePixelData: true))
+    }
+
+    /// The DICOM JSON objects of instances, comma-separated (no brackets), read from their blobs up to Pixel Data.
     func instanceMetadata(_ instances: [StoredInstance], service: String, access: AccessContext) async throws
         -> ByteBuffer
     {
@@ -203,10 +220,7 @@ extension DICOMWebService {
             let url = Self.url(
                 service: service, study: instance.studyInstanceUID, series: instance.seriesInstanceUID,
                 instance: instance.sopInstanceUID)
-            // The header alone, by ranged reads: an instance may be a 2 GB multi-frame.
-            let file = try await StoredHeader.read(
-                size: instance.object.size, rangeReader(instance, access: access), keepsLongValues: true
-            ).file
+            let file = try await metadataSource(instance, access: access)
             var dataSet = file.dataSet
             if file.stoppedBeforePixelData {
                 let vr: VR = file.transferSyntax.isEncapsulated || (dataSet.bitsAllocated ?? 16) <= 8 ? .OB : .OW
