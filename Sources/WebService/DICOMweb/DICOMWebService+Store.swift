@@ -31,10 +31,10 @@ extension DICOMWebService {
     /// concurrently, up to `storeConcurrency` of them and `storeBufferedBytes` in all (their fsyncs and index
     /// commits overlap: the more at once, the fewer rounds of waiting on the disk); larger parts stream into
     /// ingest. With a study in the path, each part's header is read first and an instance of another study is
-    /// refused (A900) before anything is stored. The response lists the stored instances (ReferencedSOPSequence, with their
-    /// RetrieveURL and warnings) and the failed parts (FailedSOPSequence with a FailureReason), in the order of the
-    /// parts: 200 when all were stored, 202 when some were, 409 when none was; 415 for a body that is not
-    /// multipart/related application/dicom; 413 for a body over `maximumStoreBodyBytes`.
+    /// refused (A900) before anything is stored. The response lists the stored instances (ReferencedSOPSequence,
+    /// with their RetrieveURL and warnings) and the failed parts (FailedSOPSequence with a FailureReason), in the
+    /// order of the parts: 200 when all were stored, 202 when some were, 409 when none was; 415 for a body that is
+    /// not multipart/related application/dicom; 413 for a body over `maximumStoreBodyBytes`.
     func store(_ request: Request, _ context: WebContext) async throws -> Response {
         let access = try context.requireAccess()
         let path = try PathUIDs(context)
